@@ -1,0 +1,11 @@
+/* cli.h (internal): the subcommands of the `perturb` command. Each takes the
+ * arguments after its name and returns the process exit status. */
+#ifndef PERTURB_CLI_H
+#define PERTURB_CLI_H
+
+/* perturb demo: the perturbed argmax with Gumbel noise against softmax. */
+int pt_cli_demo(int argc, char **argv);
+/* perturb bench: throughput of the FY gradient beside its floor. */
+int pt_cli_bench(int argc, char **argv);
+
+#endif

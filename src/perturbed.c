@@ -1,0 +1,423 @@
+/* perturbed.c: Monte-Carlo estimators of F_ε, y_ε and the Jacobian of y_ε. */
+#include "perturb/perturbed.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "perturb/rng.h"
+#include "perturbed_impl.h"
+#include "solver_impl.h"
+
+struct pt_perturbed {
+  pt_solver *solver; /* borrowed */
+  const pt_noise_type *noise;
+  double epsilon;
+  size_t M, d;
+  uint64_t seed, epoch;
+  gsl_rng *rng;
+  void *solver_work;
+  double *z;     /* d: one noise draw */
+  double *w;     /* d: θ + εz */
+  double *y;     /* d: one solver output */
+  double *base;  /* d: baseline y*(θ) */
+  double *scratch; /* d: free for the losses (pt_perturbed_scratch) */
+  double *ys;    /* M×d: stored outputs (or ∇²ν diagonals) of one instance */
+  double *gs;    /* M×d: stored ∇ν(Z_m) of one instance */
+  double *fs;    /* M:   stored values F(θ + εZ_m) */
+};
+
+pt_status pt_perturbed_alloc(pt_solver *solver, const pt_noise_type *noise, double epsilon,
+                             size_t nsamples, pt_perturbed **out) {
+  static const char fn[] = "pt_perturbed_alloc";
+  PT_CHECK_PTR(fn, out);
+  *out = NULL;
+  PT_CHECK_PTR(fn, solver);
+  PT_CHECK_PTR(fn, noise);
+  PT_TRY(pt_check_epsilon(fn, epsilon));
+  if (nsamples < 1) return pt_error(PT_EINVAL, "%s: the number of samples M must be >= 1 (got 0)", fn);
+  const size_t d = solver->d;
+  if (nsamples > SIZE_MAX / 8 / d)
+    return pt_error(PT_EINVAL, "%s: M = %zu samples of dimension %zu do not fit in memory", fn, nsamples, d);
+  pt_perturbed *p = calloc(1, sizeof *p);
+  if (p == NULL) return pt_error(PT_ENOMEM, "%s: out of memory", fn);
+  p->solver = solver;
+  p->noise = noise;
+  p->epsilon = epsilon;
+  p->M = nsamples;
+  p->d = d;
+  p->rng = pt_rng_alloc();
+  size_t wbytes = pt_solver_work_size(solver);
+  p->solver_work = malloc(wbytes > 0 ? wbytes : 1);
+  p->z = malloc(5 * d * sizeof(double));
+  p->ys = malloc(nsamples * d * sizeof(double));
+  p->gs = malloc(nsamples * d * sizeof(double));
+  p->fs = malloc(nsamples * sizeof(double));
+  if (!p->rng || !p->solver_work || !p->z || !p->ys || !p->gs || !p->fs) {
+    pt_perturbed_free(&p);
+    return pt_error(PT_ENOMEM, "%s: out of memory for M = %zu samples of dimension %zu", fn, nsamples, d);
+  }
+  p->w = p->z + d;
+  p->y = p->w + d;
+  p->base = p->y + d;
+  p->scratch = p->base + d;
+  *out = p;
+  return PT_OK;
+}
+
+void pt_perturbed_free(pt_perturbed **pp) {
+  if (pp == NULL || *pp == NULL) return;
+  pt_perturbed *p = *pp;
+  if (p->rng) gsl_rng_free(p->rng);
+  free(p->solver_work);
+  free(p->z);
+  free(p->ys);
+  free(p->gs);
+  free(p->fs);
+  free(p);
+  *pp = NULL;
+}
+
+void pt_perturbed_set_stream(pt_perturbed *p, uint64_t seed, uint64_t epoch) {
+  if (p == NULL) return;
+  p->seed = seed;
+  p->epoch = epoch;
+}
+
+pt_status pt_perturbed_set_epsilon(pt_perturbed *p, double epsilon) {
+  PT_CHECK_PTR("pt_perturbed_set_epsilon", p);
+  PT_TRY(pt_check_epsilon("pt_perturbed_set_epsilon", epsilon));
+  p->epsilon = epsilon;
+  return PT_OK;
+}
+
+double pt_perturbed_epsilon(const pt_perturbed *p) { return p ? p->epsilon : NAN; }
+size_t pt_perturbed_nsamples(const pt_perturbed *p) { return p ? p->M : 0; }
+size_t pt_perturbed_dim(const pt_perturbed *p) { return p ? p->d : 0; }
+
+pt_status pt_perturbed_check_batch(const char *fn, const pt_perturbed *p, size_t n, const double *theta) {
+  PT_CHECK_PTR(fn, p);
+  PT_CHECK_PTR(fn, theta);
+  if (n > SIZE_MAX / p->d) return pt_error(PT_EINVAL, "%s: batch of %zu instances is too large", fn, n);
+  return pt_check_finite(fn, "theta", n * p->d, theta);
+}
+
+double *pt_perturbed_scratch(pt_perturbed *p) { return p->scratch; }
+
+static inline uint64_t instance_id(const uint64_t *ids, size_t i) { return ids ? ids[i] : (uint64_t)i; }
+
+/* Sample m of instance `id`: z = Z_m, w = θ + εz, y = y*(w); *F = ⟨y, w⟩ if F. */
+static pt_status solve_sample(pt_perturbed *p, const double *theta, uint64_t id, uint64_t m, double *z,
+                              double *y, double *F) {
+  const pt_rng_id rid = {p->seed, PT_PURPOSE_PERTURB, p->epoch, id, m};
+  const size_t d = p->d;
+  const double eps = p->epsilon;
+  double *w = p->w;
+  pt_rng_seek(p->rng, &rid);
+  p->noise->sample(p->rng, d, z);
+  for (size_t j = 0; j < d; j++) w[j] = theta[j] + eps * z[j];
+  PT_TRY(pt_solver_solve_with(p->solver, w, y, p->solver_work));
+  if (F) {
+    double v = 0.0;
+    for (size_t j = 0; j < d; j++) v += y[j] * w[j];
+    *F = v;
+  }
+  return PT_OK;
+}
+
+/* Standard error of a mean of M terms from their sum and sum of squares. */
+static inline double mean_se(double sum, double sumsq, size_t M) {
+  if (M < 2) return NAN;
+  double var = (sumsq - sum * sum / (double)M) / (double)(M - 1);
+  return var > 0 ? sqrt(var / (double)M) : 0.0;
+}
+
+pt_status pt_perturbed_sums(pt_perturbed *p, size_t n, const double *theta, const uint64_t *ids,
+                            uint64_t sample_begin, uint64_t sample_end, double *ysum, double *fsum) {
+  static const char fn[] = "pt_perturbed_sums";
+  PT_TRY(pt_perturbed_check_batch(fn, p, n, theta));
+  if (sample_end < sample_begin)
+    return pt_error(PT_EINVAL, "%s: sample range [%llu, %llu) is reversed", fn,
+                    (unsigned long long)sample_begin, (unsigned long long)sample_end);
+  const size_t d = p->d;
+  for (size_t i = 0; i < n; i++) {
+    double *ys = ysum ? ysum + i * d : NULL;
+    if (ys) memset(ys, 0, d * sizeof *ys);
+    double fs = 0.0;
+    for (uint64_t m = sample_begin; m < sample_end; m++) {
+      double F;
+      PT_TRY(solve_sample(p, theta + i * d, instance_id(ids, i), m, p->z, p->y, fsum ? &F : NULL));
+      if (ys)
+        for (size_t j = 0; j < d; j++) ys[j] += p->y[j];
+      if (fsum) fs += F;
+    }
+    if (fsum) fsum[i] = fs;
+  }
+  return PT_OK;
+}
+
+pt_status pt_perturbed_maximizer(pt_perturbed *p, size_t n, const double *theta, const uint64_t *ids,
+                                 double *y, double *y_se) {
+  static const char fn[] = "pt_perturbed_maximizer";
+  PT_TRY(pt_perturbed_check_batch(fn, p, n, theta));
+  PT_CHECK_PTR(fn, y);
+  const size_t d = p->d, M = p->M;
+  for (size_t i = 0; i < n; i++) {
+    double *yi = y + i * d, *sq = y_se ? y_se + i * d : NULL;
+    memset(yi, 0, d * sizeof *yi);
+    if (sq) memset(sq, 0, d * sizeof *sq);
+    for (size_t m = 0; m < M; m++) {
+      PT_TRY(solve_sample(p, theta + i * d, instance_id(ids, i), m, p->z, p->y, NULL));
+      for (size_t j = 0; j < d; j++) yi[j] += p->y[j];
+      if (sq)
+        for (size_t j = 0; j < d; j++) sq[j] += p->y[j] * p->y[j];
+    }
+    for (size_t j = 0; j < d; j++) {
+      if (sq) sq[j] = mean_se(yi[j], sq[j], M);
+      yi[j] /= (double)M;
+    }
+  }
+  return PT_OK;
+}
+
+pt_status pt_perturbed_maximum(pt_perturbed *p, size_t n, const double *theta, const uint64_t *ids,
+                               double *F, double *F_se) {
+  static const char fn[] = "pt_perturbed_maximum";
+  PT_TRY(pt_perturbed_check_batch(fn, p, n, theta));
+  PT_CHECK_PTR(fn, F);
+  const size_t d = p->d, M = p->M;
+  for (size_t i = 0; i < n; i++) {
+    double sum = 0.0, sumsq = 0.0;
+    for (size_t m = 0; m < M; m++) {
+      double v;
+      PT_TRY(solve_sample(p, theta + i * d, instance_id(ids, i), m, p->z, p->y, &v));
+      sum += v;
+      sumsq += v * v;
+    }
+    F[i] = sum / (double)M;
+    if (F_se) F_se[i] = mean_se(sum, sumsq, M);
+  }
+  return PT_OK;
+}
+
+/* ---- first-order Jacobian products ------------------------------------- */
+
+static pt_status check_cv(const char *fn, const pt_perturbed *p, pt_control_variate cv) {
+  if (cv != PT_CV_NONE && cv != PT_CV_UNPERTURBED && cv != PT_CV_LEAVE_ONE_OUT)
+    return pt_error(PT_EINVAL, "%s: unknown control variate %d", fn, (int)cv);
+  if (cv == PT_CV_LEAVE_ONE_OUT && p->M < 2)
+    return pt_error(PT_EINVAL, "%s: the leave-one-out control variate needs M >= 2 samples (M = %zu)", fn, p->M);
+  return PT_OK;
+}
+
+/* Draws samples first..first+M−1 of one instance and stores ∇ν(Z_m) in gs.
+ * First order: y_m in ys. Second order: F_m in fs and diag ∇²ν(Z_m) in ys
+ * (the outputs themselves are not needed then). */
+static pt_status solve_all(pt_perturbed *p, const double *theta, uint64_t id, uint64_t first, int second_order) {
+  const size_t d = p->d;
+  for (size_t m = 0; m < p->M; m++) {
+    double *g = p->gs + m * d, *y = p->ys + m * d;
+    PT_TRY(solve_sample(p, theta, id, first + m, g, y, second_order ? p->fs + m : NULL));
+    if (second_order) p->noise->hess_nu_diag(d, g, y);
+    p->noise->grad_nu(d, g, g); /* the noise draw is replaced by ∇ν of it */
+  }
+  return PT_OK;
+}
+
+/* base = y*(θ) for the unperturbed control variate, else nothing. */
+static pt_status unperturbed_baseline(pt_perturbed *p, const double *theta, pt_control_variate cv) {
+  if (cv != PT_CV_UNPERTURBED) return PT_OK;
+  return pt_solver_solve_with(p->solver, theta, p->base, p->solver_work);
+}
+
+/* r = y_m − b_m for the chosen baseline; `total` is Σ_m y_m (leave-one-out). */
+static inline void centred_output(const pt_perturbed *p, pt_control_variate cv, size_t m, const double *total,
+                                  double *r) {
+  const size_t d = p->d, M = p->M;
+  const double *ym = p->ys + m * d;
+  switch (cv) {
+  case PT_CV_NONE:
+    memcpy(r, ym, d * sizeof *r);
+    break;
+  case PT_CV_UNPERTURBED:
+    for (size_t j = 0; j < d; j++) r[j] = ym[j] - p->base[j];
+    break;
+  case PT_CV_LEAVE_ONE_OUT:
+    /* y_m − (S − y_m)/(M−1) = (M y_m − S)/(M−1) */
+    for (size_t j = 0; j < d; j++) r[j] = ((double)M * ym[j] - total[j]) / (double)(M - 1);
+    break;
+  }
+}
+
+/* Σ_m y_m into `total` (leave-one-out only). */
+static void output_total(const pt_perturbed *p, pt_control_variate cv, double *total) {
+  if (cv != PT_CV_LEAVE_ONE_OUT) return;
+  const size_t d = p->d;
+  memset(total, 0, d * sizeof *total);
+  for (size_t m = 0; m < p->M; m++)
+    for (size_t j = 0; j < d; j++) total[j] += p->ys[m * d + j];
+}
+
+/* Turns per-entry sums and sums of squares of M terms into means and SEs. */
+static void finish_means(size_t len, size_t M, double *sum, double *sumsq) {
+  for (size_t j = 0; j < len; j++) {
+    if (sumsq) sumsq[j] = mean_se(sum[j], sumsq[j], M);
+    sum[j] /= (double)M;
+  }
+}
+
+pt_status pt_perturbed_jvp(pt_perturbed *p, size_t n, const double *theta, const uint64_t *ids,
+                           const double *v, pt_control_variate cv, double *jv, double *jv_se) {
+  static const char fn[] = "pt_perturbed_jvp";
+  PT_TRY(pt_perturbed_check_batch(fn, p, n, theta));
+  PT_CHECK_PTR(fn, v);
+  PT_CHECK_PTR(fn, jv);
+  PT_TRY(check_cv(fn, p, cv));
+  PT_TRY(pt_check_finite(fn, "v", n * p->d, v));
+  const size_t d = p->d, M = p->M;
+  double *total = p->w, *r = p->y; /* free between solve passes */
+  for (size_t i = 0; i < n; i++) {
+    const double *th = theta + i * d, *vi = v + i * d;
+    double *out = jv + i * d, *sq = jv_se ? jv_se + i * d : NULL;
+    PT_TRY(solve_all(p, th, instance_id(ids, i), 0, 0));
+    PT_TRY(unperturbed_baseline(p, th, cv));
+    output_total(p, cv, total);
+    memset(out, 0, d * sizeof *out);
+    if (sq) memset(sq, 0, d * sizeof *sq);
+    for (size_t m = 0; m < M; m++) {
+      /* term_m = (y_m − b) ⟨∇ν(Z_m), v⟩ / ε */
+      const double s = cblas_ddot((int)d, p->gs + m * d, 1, vi, 1) / p->epsilon;
+      centred_output(p, cv, m, total, r);
+      for (size_t j = 0; j < d; j++) {
+        const double t = r[j] * s;
+        out[j] += t;
+        if (sq) sq[j] += t * t;
+      }
+    }
+    finish_means(d, M, out, sq);
+  }
+  return PT_OK;
+}
+
+pt_status pt_perturbed_vjp_from(pt_perturbed *p, size_t n, const double *theta, const uint64_t *ids,
+                                const double *u, pt_control_variate cv, uint64_t first_sample,
+                                double *uj, double *uj_se) {
+  const size_t d = p->d, M = p->M;
+  double *total = p->w, *r = p->y;
+  for (size_t i = 0; i < n; i++) {
+    const double *th = theta + i * d, *ui = u + i * d;
+    double *out = uj + i * d, *sq = uj_se ? uj_se + i * d : NULL;
+    PT_TRY(solve_all(p, th, instance_id(ids, i), first_sample, 0));
+    PT_TRY(unperturbed_baseline(p, th, cv));
+    output_total(p, cv, total);
+    memset(out, 0, d * sizeof *out);
+    if (sq) memset(sq, 0, d * sizeof *sq);
+    for (size_t m = 0; m < M; m++) {
+      /* term_m = ⟨u, y_m − b⟩ ∇ν(Z_m) / ε */
+      centred_output(p, cv, m, total, r);
+      const double s = cblas_ddot((int)d, r, 1, ui, 1) / p->epsilon;
+      const double *g = p->gs + m * d;
+      for (size_t j = 0; j < d; j++) {
+        const double t = s * g[j];
+        out[j] += t;
+        if (sq) sq[j] += t * t;
+      }
+    }
+    finish_means(d, M, out, sq);
+  }
+  return PT_OK;
+}
+
+pt_status pt_perturbed_vjp(pt_perturbed *p, size_t n, const double *theta, const uint64_t *ids,
+                           const double *u, pt_control_variate cv, double *uj, double *uj_se) {
+  static const char fn[] = "pt_perturbed_vjp";
+  PT_TRY(pt_perturbed_check_batch(fn, p, n, theta));
+  PT_CHECK_PTR(fn, u);
+  PT_CHECK_PTR(fn, uj);
+  PT_TRY(check_cv(fn, p, cv));
+  PT_TRY(pt_check_finite(fn, "u", n * p->d, u));
+  return pt_perturbed_vjp_from(p, n, theta, ids, u, cv, 0, uj, uj_se);
+}
+
+/* ---- full Jacobian ------------------------------------------------------ */
+
+/* First order: J = mean_m (y_m − b)(∇ν_m)ᵀ / ε; squares (y−b)²(∇ν²)ᵀ / ε². */
+static void jacobian_first_order(pt_perturbed *p, pt_control_variate cv, double *J, double *sq) {
+  const size_t d = p->d;
+  const int di = (int)d;
+  double *total = p->w, *r = p->y, *r2 = p->z;
+  output_total(p, cv, total);
+  for (size_t m = 0; m < p->M; m++) {
+    const double *g = p->gs + m * d;
+    centred_output(p, cv, m, total, r);
+    cblas_dger(CblasRowMajor, di, di, 1.0 / p->epsilon, r, 1, g, 1, J, di);
+    if (sq) {
+      /* (r_a g_b)² = r_a² g_b²: a rank-one update of squares; r2 holds r², and
+       * the squares of g go into r once r is no longer needed. */
+      for (size_t j = 0; j < d; j++) r2[j] = r[j] * r[j];
+      for (size_t j = 0; j < d; j++) r[j] = g[j] * g[j];
+      cblas_dger(CblasRowMajor, di, di, 1.0 / (p->epsilon * p->epsilon), r2, 1, r, 1, sq, di);
+    }
+  }
+}
+
+/* Second order: J = mean_m c_m (∇ν_m ∇ν_mᵀ − diag ∇²ν_m) / ε², c_m = F_m − b.
+ * ys holds the diagonals ∇²ν(Z_m) here. */
+static void jacobian_second_order(pt_perturbed *p, pt_control_variate cv, double F0, double *J, double *sq) {
+  const size_t d = p->d, M = p->M;
+  const int di = (int)d;
+  const double e2 = p->epsilon * p->epsilon;
+  double Ftotal = 0.0;
+  for (size_t m = 0; m < M; m++) Ftotal += p->fs[m];
+  double *g2 = p->y;
+  for (size_t m = 0; m < M; m++) {
+    const double *g = p->gs + m * d, *h = p->ys + m * d;
+    double c = p->fs[m];
+    if (cv == PT_CV_UNPERTURBED) c -= F0;
+    if (cv == PT_CV_LEAVE_ONE_OUT) c = ((double)M * p->fs[m] - Ftotal) / (double)(M - 1);
+    const double a = c / e2;
+    cblas_dger(CblasRowMajor, di, di, a, g, 1, g, 1, J, di);
+    for (size_t j = 0; j < d; j++) J[j * d + j] -= a * h[j];
+    if (sq) {
+      for (size_t j = 0; j < d; j++) g2[j] = g[j] * g[j];
+      cblas_dger(CblasRowMajor, di, di, a * a, g2, 1, g2, 1, sq, di);
+      /* diagonal: replace a²g⁴ by a²(g² − h)² */
+      for (size_t j = 0; j < d; j++) {
+        const double diag = g2[j] - h[j];
+        sq[j * d + j] += a * a * (diag * diag - g2[j] * g2[j]);
+      }
+    }
+  }
+}
+
+pt_status pt_perturbed_jacobian(pt_perturbed *p, const double *theta, uint64_t id,
+                                pt_jacobian_method method, pt_control_variate cv,
+                                double *J, double *J_se) {
+  static const char fn[] = "pt_perturbed_jacobian";
+  PT_TRY(pt_perturbed_check_batch(fn, p, 1, theta));
+  PT_CHECK_PTR(fn, J);
+  PT_TRY(check_cv(fn, p, cv));
+  if (method != PT_JACOBIAN_FIRST_ORDER && method != PT_JACOBIAN_SECOND_ORDER)
+    return pt_error(PT_EINVAL, "%s: unknown Jacobian method %d", fn, (int)method);
+  const size_t d = p->d;
+  if (d > 46340) return pt_error(PT_EINVAL, "%s: a %zu x %zu Jacobian is too large", fn, d, d);
+  memset(J, 0, d * d * sizeof *J);
+  if (J_se) memset(J_se, 0, d * d * sizeof *J_se);
+  const int second = method == PT_JACOBIAN_SECOND_ORDER;
+  PT_TRY(solve_all(p, theta, id, 0, second));
+  if (second) {
+    double F0 = 0.0;
+    if (cv == PT_CV_UNPERTURBED) {
+      PT_TRY(pt_solver_solve_with(p->solver, theta, p->base, p->solver_work));
+      for (size_t j = 0; j < d; j++) F0 += p->base[j] * theta[j];
+    }
+    jacobian_second_order(p, cv, F0, J, J_se);
+  } else {
+    PT_TRY(unperturbed_baseline(p, theta, cv));
+    jacobian_first_order(p, cv, J, J_se);
+  }
+  finish_means(d * d, p->M, J, J_se);
+  return PT_OK;
+}

@@ -1,0 +1,196 @@
+/* sort.c: ascending order of doubles with deterministic tie-breaking (see sort.h). */
+#include "sort.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Below this size insertion sort beats partitioning. */
+#define INSERTION_THRESHOLD 24
+
+/* Order-preserving map of a double (not NaN) to an unsigned integer. */
+static inline uint64_t sortable_bits(double x) {
+  x += 0.0; /* maps −0.0 to +0.0, so that the two compare equal as doubles do */
+  uint64_t b;
+  memcpy(&b, &x, sizeof b);
+  return (b & UINT64_C(0x8000000000000000)) ? ~b : (b | UINT64_C(0x8000000000000000));
+}
+
+static void insertion_sort(uint64_t *a, size_t n) {
+  for (size_t i = 1; i < n; i++) {
+    uint64_t v = a[i];
+    size_t j = i;
+    while (j > 0 && a[j - 1] > v) {
+      a[j] = a[j - 1];
+      j--;
+    }
+    a[j] = v;
+  }
+}
+
+static void sift_down(uint64_t *a, size_t root, size_t n) {
+  for (;;) {
+    size_t child = 2 * root + 1;
+    if (child >= n) return;
+    if (child + 1 < n && a[child + 1] > a[child]) child++;
+    if (a[root] >= a[child]) return;
+    uint64_t t = a[root];
+    a[root] = a[child];
+    a[child] = t;
+    root = child;
+  }
+}
+
+static void heap_sort(uint64_t *a, size_t n) {
+  for (size_t i = n / 2; i-- > 0;) sift_down(a, i, n);
+  for (size_t end = n - 1; end > 0; end--) {
+    uint64_t t = a[0];
+    a[0] = a[end];
+    a[end] = t;
+    sift_down(a, 0, end);
+  }
+}
+
+static inline uint64_t median3(uint64_t x, uint64_t y, uint64_t z) {
+  if (x < y) return y < z ? y : (x < z ? z : x);
+  return x < z ? x : (y < z ? z : y);
+}
+
+/* Introsort on distinct keys: quicksort with a median-of-three pivot, heap sort
+ * past the depth limit (O(n log n) worst case), insertion sort for short runs.
+ * The keys are distinct (they carry their index), so the median of three is
+ * neither the maximum nor the minimum and both Hoare partitions are non-empty. */
+static void intro_sort(uint64_t *a, size_t n, int depth) {
+  while (n > INSERTION_THRESHOLD) {
+    if (depth-- == 0) {
+      heap_sort(a, n);
+      return;
+    }
+    uint64_t pivot = median3(a[0], a[n / 2], a[n - 1]);
+    /* Hoare's scheme: the pivot is an element, so both scans stop in bounds. */
+    size_t i = SIZE_MAX, j = n;
+    for (;;) {
+      do i++; while (a[i] < pivot);
+      do j--; while (a[j] > pivot);
+      if (i >= j) break;
+      uint64_t t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    /* a[0..j] <= pivot <= a[j+1..n-1]; recurse on the smaller side. */
+    size_t left = j + 1, right = n - left;
+    if (left < right) {
+      intro_sort(a, left, depth);
+      a += left;
+      n = right;
+    } else {
+      intro_sort(a + left, right, depth);
+      n = left;
+    }
+  }
+  insertion_sort(a, n);
+}
+
+/* Up to this size counting smaller keys beats sorting (measured with AVX2). */
+#define RANK_COUNT_MAX 32
+/* Buckets per value in the distribution pass. */
+#define BUCKETS_PER_VALUE 2
+/* A bucket with more keys than this means clustered values: use introsort. */
+#define CROWDED_BUCKET 32
+
+size_t pt_sort_work_size(size_t d) {
+  /* keys[d], sorted[d] (uint64), bucket[d], count[2d + 1] (uint32) */
+  return 2 * d * sizeof(uint64_t) + (d + BUCKETS_PER_VALUE * d + 1) * sizeof(uint32_t);
+}
+
+/* Positions by counting: key j goes to #{k : keys[k] < keys[j]}. Keys are
+ * distinct, so this is a permutation. Compiled for AVX2 and for plain x86-64,
+ * chosen at load time; both give the same integers. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void rank_count(size_t d, const uint64_t *keys, uint64_t *sorted) {
+  for (size_t j = 0; j < d; j++) {
+    const uint64_t kj = keys[j];
+    uint64_t below = 0;
+    for (size_t k = 0; k < d; k++) below += keys[k] < kj;
+    sorted[below] = kj;
+  }
+}
+
+/* Distributes the keys into 2d buckets spread evenly over [min x, max x],
+ * then insertion-sorts the nearly sorted result into `sorted`. Bucket order
+ * agrees with key order because both grow with x. Returns 0 without sorting
+ * if the values are all equal, span more than a double, or crowd a bucket. */
+static int bucket_sort(size_t d, const double *x, const uint64_t *keys, uint64_t *sorted, uint32_t *bucket,
+                       uint32_t *count) {
+  double lo = x[0], hi = x[0];
+  for (size_t j = 1; j < d; j++) {
+    lo = x[j] < lo ? x[j] : lo;
+    hi = x[j] > hi ? x[j] : hi;
+  }
+  const size_t nb = BUCKETS_PER_VALUE * d;
+  const double span = hi - lo;
+  if (!(span > 0) || !isfinite(span)) return 0;
+  const double scale = (double)nb / span;
+  memset(count, 0, (nb + 1) * sizeof *count);
+  for (size_t j = 0; j < d; j++) {
+    double t = (x[j] - lo) * scale;
+    if (!(t < (double)nb)) t = (double)(nb - 1); /* the maximum itself, or an overflow of scale */
+    bucket[j] = (uint32_t)(int64_t)t;            /* signed conversion: no branch on x86-64 */
+    count[bucket[j] + 1]++;
+  }
+  uint32_t largest = 0;
+  for (size_t b = 0; b < nb; b++) {
+    largest = count[b + 1] > largest ? count[b + 1] : largest;
+    count[b + 1] += count[b];
+  }
+  if (largest > CROWDED_BUCKET) return 0;
+  for (size_t j = 0; j < d; j++) sorted[count[bucket[j]]++] = keys[j];
+  insertion_sort(sorted, d);
+  return 1;
+}
+
+void pt_sort_order(size_t d, const double *x, void *work, uint32_t *order) {
+  if (d == 0) return;
+  uint64_t *keys = work, *sorted = keys + d;
+  uint32_t *bucket = (uint32_t *)(sorted + d), *count = bucket + d;
+  unsigned bits = 0;
+  while (bits < 32 && (UINT64_C(1) << bits) < d) bits++;
+  const uint64_t mask = (UINT64_C(1) << bits) - 1;
+  /* Low bits hold d−1−j: among equal high bits, the larger index sorts first. */
+  for (size_t j = 0; j < d; j++) keys[j] = (sortable_bits(x[j]) & ~mask) | (uint64_t)(d - 1 - j);
+
+  if (d <= RANK_COUNT_MAX) {
+    rank_count(d, keys, sorted);
+  } else if (!bucket_sort(d, x, keys, sorted, bucket, count)) {
+    memcpy(sorted, keys, d * sizeof *keys);
+    int depth = 2;
+    for (size_t m = d; m > 1; m >>= 1) depth += 2;
+    intro_sort(sorted, d, depth);
+  }
+  for (size_t k = 0; k < d; k++) order[k] = (uint32_t)(d - 1 - (sorted[k] & mask));
+
+  /* Exactness pass: neighbours whose high bits agree may be out of order in
+   * their full values; insertion-sort each such run by (value, −index). */
+  size_t k = 1;
+  while (k < d) {
+    if (((sorted[k] ^ sorted[k - 1]) & ~mask) != 0) {
+      k++;
+      continue;
+    }
+    const size_t start = k - 1;
+    while (k < d && ((sorted[k] ^ sorted[start]) & ~mask) == 0) k++;
+    for (size_t i = start + 1; i < k; i++) {
+      const uint32_t v = order[i];
+      size_t t = i;
+      while (t > start) {
+        const uint32_t u = order[t - 1];
+        /* u belongs after v if x[u] > x[v], or the values are equal and u < v */
+        if (!(x[u] > x[v] || (x[u] == x[v] && u < v))) break;
+        order[t] = u;
+        t--;
+      }
+      order[t] = v;
+    }
+  }
+}

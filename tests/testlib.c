@@ -1,0 +1,45 @@
+/* testlib.c: the test harness. */
+#include "testlib.h"
+
+#include <math.h>
+#include <stdarg.h>
+
+int pt_test_failures = 0;
+int pt_test_checks = 0;
+
+void pt_test_check(int ok, const char *file, int line, const char *fmt, ...) {
+  pt_test_checks++;
+  if (ok) return;
+  pt_test_failures++;
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stdout, "FAIL %s:%d: ", file, line);
+  vfprintf(stdout, fmt, ap);
+  fputc('\n', stdout);
+  va_end(ap);
+}
+
+int pt_test_within(const char *what, double got, double want, double z, double se, double slack,
+                   const char *file, int line) {
+  const double tol = z * se + slack;
+  const int ok = fabs(got - want) <= tol;
+  pt_test_check(ok, file, line, "%s: got %.10g, want %.10g, |diff| %.3g > %g SE (SE %.3g) + %.3g", what, got,
+                want, fabs(got - want), z, se, slack);
+  return ok;
+}
+
+int pt_test_finish(const char *name) {
+  printf("%s: %d checks, %d passed, %d failed\n", name, pt_test_checks, pt_test_checks - pt_test_failures,
+         pt_test_failures);
+  return pt_test_failures == 0 ? 0 : 1;
+}
+
+void pt_test_mean_se(size_t n, const double *x, double *mean, double *se) {
+  double s = 0.0;
+  for (size_t i = 0; i < n; i++) s += x[i];
+  const double m = s / (double)n;
+  double ss = 0.0;
+  for (size_t i = 0; i < n; i++) ss += (x[i] - m) * (x[i] - m);
+  *mean = m;
+  *se = sqrt(ss / (double)(n - 1) / (double)n);
+}
