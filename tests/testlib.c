@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 
 int pt_test_failures = 0;
 int pt_test_checks = 0;
@@ -42,4 +43,17 @@ void pt_test_mean_se(size_t n, const double *x, double *mean, double *se) {
   for (size_t i = 0; i < n; i++) ss += (x[i] - m) * (x[i] - m);
   *mean = m;
   *se = sqrt(ss / (double)(n - 1) / (double)n);
+}
+
+pt_status pt_test_batch_means(size_t K, size_t len, pt_test_estimator est, void *ctx, double *mean, double *se) {
+  double *all = malloc(K * len * sizeof *all), *col = malloc(K * sizeof *col);
+  pt_status st = (all && col) ? PT_OK : PT_ENOMEM;
+  for (size_t k = 0; k < K && st == PT_OK; k++) st = est(ctx, (uint64_t)k, all + k * len);
+  for (size_t j = 0; j < len && st == PT_OK; j++) {
+    for (size_t k = 0; k < K; k++) col[k] = all[k * len + j];
+    pt_test_mean_se(K, col, &mean[j], &se[j]);
+  }
+  free(all);
+  free(col);
+  return st;
 }

@@ -8,6 +8,7 @@
 #define PERTURB_TESTLIB_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "perturb/perturb.h"
 
@@ -55,5 +56,25 @@ int pt_test_finish(const char *name);
 
 /* Mean and standard error of the mean of x[0..n-1] (n ≥ 2). */
 void pt_test_mean_se(size_t n, const double *x, double *mean, double *se);
+
+/*
+ * Batch means: an estimator that writes `len` numbers for a given stream epoch
+ * (independent noise per epoch). pt_test_batch_means runs it for epochs
+ * 0..K−1 and returns, per entry, the mean of the K estimates and the standard
+ * error of that mean, sd/√K — an SE measured in the test, valid whatever the
+ * estimator (control variates included).
+ */
+typedef pt_status (*pt_test_estimator)(void *ctx, uint64_t epoch, double *out);
+pt_status pt_test_batch_means(size_t K, size_t len, pt_test_estimator est, void *ctx, double *mean, double *se);
+
+/*
+ * Batch means: an estimator that writes `len` numbers for a given stream epoch
+ * (independent noise per epoch). pt_test_batch_means runs it for epochs
+ * 0..K−1 and returns, per entry, the mean of the K estimates and the standard
+ * error of that mean, sd/√K — an SE measured in the test, valid whatever the
+ * estimator (control variates included).
+ */
+typedef pt_status (*pt_test_estimator)(void *ctx, uint64_t epoch, double *out);
+pt_status pt_test_batch_means(size_t K, size_t len, pt_test_estimator est, void *ctx, double *mean, double *se);
 
 #endif
