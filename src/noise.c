@@ -13,15 +13,17 @@
 #define PT_EULER_GAMMA 0.57721566490153286061
 #define PT_PI 3.14159265358979323846
 
-/* Gaussian sampling: the ziggurat method of Marsaglia & Tsang (2000) with 256
- * layers, one 64-bit Philox word per try: bits 0–7 choose the layer, bit 8 the
- * sign and bits 11–63 the position, so no bit serves twice (Doornik 2005
- * showed that sharing them biases the classic 32-bit version). GSL's
- * gsl_ran_gaussian_ziggurat implements the same method, but its per-number
- * calls through gsl_rng cost three times as much (docs/performance.md). */
-#define ZIG_LAYERS 256
-#define ZIG_R 3.6541528853610088      /* start of the tail */
-#define ZIG_V 4.92867323399e-3        /* area of each layer */
+/* Gaussian sampling: the ziggurat method of Marsaglia & Tsang (2000) with 128
+ * layers. Each 64-bit Philox word gives two 32-bit tries, laid out as in GSL's
+ * gsl_ran_gaussian_ziggurat: bits 0–6 choose the layer, bit 7 the sign and
+ * bits 8–31 the position (24 bits), so no bit serves twice (Doornik 2005
+ * showed that sharing them biases the classic version). GSL's function does
+ * the same through one gsl_rng call per number, which costs twice as much
+ * here (docs/performance.md). Tails and wedges (about 1.2% of tries) use
+ * 53-bit uniforms from the words that follow. */
+#define ZIG_LAYERS 128
+#define ZIG_R 3.442619855899           /* start of the tail */
+#define ZIG_V 9.91256303526217e-3      /* area of each layer */
 
 static double zig_x[ZIG_LAYERS + 1]; /* right edges; x[0] = V/f(R) is the base layer's virtual width */
 static double zig_f[ZIG_LAYERS + 1]; /* f(x[i]) = exp(−x[i]²/2) */
@@ -38,28 +40,29 @@ static void zig_init(void) {
   zig_f[0] = fR; /* the base layer's rectangle has height f(R) */
 }
 
-/* The fast path: a point inside layer i's core rectangle (about 98.5% of
- * words). Returns 0 and leaves *z alone otherwise. */
-static inline int zig_fast(uint64_t w, double *z) {
-  const unsigned i = (unsigned)(w & 255);
-  /* Branch-free sign (a coin flip mispredicts half the time) and a signed
-   * conversion (the unsigned one costs a branch on x86-64). */
-  const double sign = 1.0 - (double)(int)((w >> 7) & 2);
-  const double x = (double)(int64_t)(w >> 11) * 0x1p-53 * zig_x[i];
+/* Position of a 32-bit try inside its layer: x = U·x[i] with U on 24 bits. */
+static inline double zig_position(uint32_t h, unsigned i) { return (double)(h >> 8) * 0x1p-24 * zig_x[i]; }
+/* ±1 from bit 7, without a branch (a coin flip mispredicts half the time). */
+static inline double zig_sign(uint32_t h) { return 1.0 - (double)(int)((h >> 6) & 2); }
+
+/* The fast path: a try inside layer i's core rectangle (about 98.8% of
+ * tries). Returns 0 and leaves *z alone otherwise. */
+static inline int zig_fast(uint32_t h, double *z) {
+  const unsigned i = h & (ZIG_LAYERS - 1);
+  const double x = zig_position(h, i);
   if (x >= zig_x[i + 1]) return 0;
-  *z = sign * x;
+  *z = zig_sign(h) * x;
   return 1;
 }
 
-/* The slow path for a word `w` that missed the core rectangle: the tail of the
- * base layer or the wedge of another; further words come from `r`. */
-static double zig_slow(gsl_rng *r, uint64_t w) {
+/* The slow path for a try `h` that missed the core rectangle: the tail of the
+ * base layer or the wedge of another; further randomness comes from `r`. */
+static double zig_slow(gsl_rng *r, uint32_t h) {
   for (;;) {
     double z;
-    if (zig_fast(w, &z)) return z;
-    const unsigned i = (unsigned)(w & 255);
-    const double sign = 1.0 - (double)(int)((w >> 7) & 2);
-    const double x = (double)(int64_t)(w >> 11) * 0x1p-53 * zig_x[i];
+    if (zig_fast(h, &z)) return z;
+    const unsigned i = h & (ZIG_LAYERS - 1);
+    const double sign = zig_sign(h), x = zig_position(h, i);
     if (i == 0) {
       /* tail beyond R (Marsaglia 1964) */
       double a, b;
@@ -72,15 +75,15 @@ static double zig_slow(gsl_rng *r, uint64_t w) {
     /* wedge between the rectangle and the curve */
     const double y = zig_f[i] + pt_u64_to_open01(pt_rng_u64(r)) * (zig_f[i + 1] - zig_f[i]);
     if (y < exp(-0.5 * x * x)) return sign * x;
-    w = pt_rng_u64(r); /* rejected: start again with a fresh word */
+    h = (uint32_t)pt_rng_u64(r); /* rejected: start again with a fresh try */
   }
 }
 
-/* Each Philox block of four words yields four Gaussians through the fast
- * path; a word that misses it goes to the slow path, which draws its extra
- * words from the blocks that follow. Starting every call on a fresh block
- * and working block-wise keeps the four words in registers (measured: 16 → 9
- * ns per number) and the draws a pure function of the stream's id. */
+/* Each Philox block of four words yields eight tries through the fast path;
+ * a try that misses it goes to the slow path, which draws from the blocks
+ * that follow. Every call starts on a fresh block and works block-wise, which
+ * keeps the words in registers; the draws stay a pure function of the
+ * stream's id. */
 static void gaussian_sample(gsl_rng *r, size_t n, double *z) {
   call_once(&zig_once, zig_init);
   pt_philox_state *st = r->state;
@@ -89,8 +92,10 @@ static void gaussian_sample(gsl_rng *r, size_t n, double *z) {
     const philox4x64_ctr_t block = philox4x64(st->ctr, st->key);
     st->ctr.v[3]++;
     st->next = 8; /* the slow path must not reuse this block's words */
-    for (int q = 0; q < 4 && j < n; q++, j++)
-      if (!zig_fast(block.v[q], &z[j])) z[j] = zig_slow(r, block.v[q]);
+    for (int q = 0; q < 8 && j < n; q++, j++) {
+      const uint32_t h = (uint32_t)(block.v[q / 2] >> (32 * (q % 2)));
+      if (!zig_fast(h, &z[j])) z[j] = zig_slow(r, h);
+    }
   }
 }
 

@@ -27,8 +27,11 @@ static pt_status dag_solve(const pt_solver *s, const double *theta, double *y, v
       const int has_left = c > 0, has_up = r > 0;
       const double via_left = has_left ? best[v - 1] + right[r * (cols - 1) + c - 1] : 0.0;
       const double via_up = has_up ? best[v - cols] + down[(r - 1) * cols + c] : 0.0;
-      /* Ties prefer arriving from the left (a move right). */
-      if (has_left && (!has_up || via_left >= via_up)) {
+      /* Ties prefer arriving from above. Traced back from the end, this picks
+       * the highest optimal path: read from the start it moves right whenever
+       * a right move is still optimal (optimal paths that cross can swap
+       * prefixes, so that path exists and is unique). */
+      if (has_left && (!has_up || via_left > via_up)) {
         best[v] = via_left;
         from_left[v] = 1;
       } else {

@@ -39,7 +39,7 @@ void pt_test_check(int ok, const char *file, int line, const char *fmt, ...)
   do {                                                                                        \
     pt_clear_error();                                                                         \
     pt_status st_ = (call);                                                                   \
-    pt_test_check(st_ == (want) && pt_last_error()[0] != '\\0', __FILE__, __LINE__,           \
+    pt_test_check(st_ == (want) && pt_last_error()[0] != '\0', __FILE__, __LINE__,           \
                   "%s -> %s (wanted %s), message '%s'", #call, pt_strerror(st_), pt_strerror(want), \
                   pt_last_error());                                                           \
     if (st_ == (want)) printf("  ok: %s -> %s\n", #call, pt_last_error());                   \

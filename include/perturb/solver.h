@@ -64,7 +64,8 @@ pt_status pt_solver_grid_path_alloc(size_t rows, size_t cols, pt_solver **out);
  * Shortest path on a @p rows × @p cols grid graph with edge costs and moves
  * right or down, top-left to bottom-right (a DAG; costs may have any sign).
  * d = rows·(cols−1) + (rows−1)·cols; see the file comment for the edge order.
- * Ties prefer the move right.
+ * Ties prefer the move right: among optimal paths, the one that moves right
+ * whenever a right move is still optimal.
  */
 pt_status pt_solver_dag_path_alloc(size_t rows, size_t cols, pt_solver **out);
 

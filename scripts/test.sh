@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# test.sh: the README's second command (and what CI runs). Installs what is
+# missing, then builds and runs every test twice: a normal optimised build
+# and an AddressSanitizer + UndefinedBehaviorSanitizer build.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/install-deps.sh"
+export OPENBLAS_NUM_THREADS=1
+status=0
+for variant in release asan; do
+  dir="$top/build-test-$variant"
+  args=()
+  [ "$variant" = asan ] && args+=(-DPERTURB_SANITIZE=ON)
+  echo "== $variant build ($dir) =="
+  "$top/scripts/build.sh" "$dir" "${args[@]}"
+  (cd "$dir" && ctest --output-on-failure --timeout 900 -j "$(nproc)") || status=1
+done
+[ $status -eq 0 ] && echo "test.sh: all tests passed in both builds" || echo "test.sh: FAILURES (see above)"
+exit $status
