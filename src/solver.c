@@ -88,6 +88,8 @@ static pt_status callback_solve(const pt_solver *s, const double *theta, double 
 static const pt_solver_type callback_type = {"callback", 0, callback_solve, NULL};
 
 pt_status pt_solver_callback_alloc(size_t d, pt_solve_fn solve, void *ctx, pt_solver **out) {
+  PT_CHECK_PTR("pt_solver_callback_alloc", out);
+  *out = NULL;
   PT_CHECK_PTR("pt_solver_callback_alloc", solve);
   pt_solver proto = {0};
   proto.user_solve = solve;

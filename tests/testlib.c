@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 int pt_test_failures = 0;
 int pt_test_checks = 0;
@@ -18,6 +19,18 @@ void pt_test_check(int ok, const char *file, int line, const char *fmt, ...) {
   vfprintf(stdout, fmt, ap);
   fputc('\n', stdout);
   va_end(ap);
+}
+
+int pt_test_expect_fail(pt_status got, pt_status want, const char *sub1, const char *sub2, const char *what,
+                        const char *file, int line) {
+  const char *msg = pt_last_error();
+  const int has1 = sub1 == NULL || strstr(msg, sub1) != NULL;
+  const int has2 = sub2 == NULL || strstr(msg, sub2) != NULL;
+  const int ok = got == want && msg[0] != '\0' && has1 && has2;
+  pt_test_check(ok, file, line, "%s -> %s (wanted %s), message '%s' (must be non-empty and contain '%s' and '%s')",
+                what, pt_strerror(got), pt_strerror(want), msg, sub1 ? sub1 : "", sub2 ? sub2 : "");
+  if (ok) printf("  ok: %s -> %s\n", what, msg);
+  return ok;
 }
 
 int pt_test_within(const char *what, double got, double want, double z, double se, double slack,

@@ -40,7 +40,7 @@ typedef struct pt_noise_type {
   void (*hess_nu_diag)(size_t n, const double *z, double *h);
 } pt_noise_type;
 
-/** Standard Gaussian noise, N(0, I), by the ziggurat method (one Philox word per number). */
+/** Standard Gaussian noise, N(0, I), by the ziggurat method (GSL's layout: 128 layers, 24-bit positions). */
 extern const pt_noise_type *const pt_noise_gaussian;
 /** Standard Gumbel noise (location 0, scale 1), i.i.d. coordinates. */
 extern const pt_noise_type *const pt_noise_gumbel;

@@ -20,7 +20,8 @@
  * edges (r,c)→(r+1,c) at index rows·(cols−1) + r·cols + c.
  *
  * Objects follow PETSc's rule: pt_solver_free() is NULL-safe and clears the
- * handle. None of these calls is collective.
+ * handle. Every *_alloc sets *out to NULL when it fails. None of these calls
+ * is collective.
  */
 #ifndef PERTURB_SOLVER_H
 #define PERTURB_SOLVER_H

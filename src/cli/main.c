@@ -5,7 +5,7 @@
 #include "cli.h"
 #include "perturb/version.h"
 
-static void usage(FILE *out) {
+static void usage(FILE *out) {  /* --help only: errors get one line */
   fputs("usage: perturb <command> [options]\n"
         "\n"
         "commands:\n"
@@ -20,7 +20,7 @@ static void usage(FILE *out) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    usage(stderr);
+    fputs("perturb: no command given (try perturb --help)\n", stderr);
     return 2;
   }
   const char *cmd = argv[1];
