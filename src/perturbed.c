@@ -108,9 +108,8 @@ double *pt_perturbed_scratch(pt_perturbed *p) { return p->scratch; }
 
 static inline uint64_t instance_id(const uint64_t *ids, size_t i) { return ids ? ids[i] : (uint64_t)i; }
 
-/* Sample m of instance `id`: z = Z_m, w = θ + εz, y = y*(w); *F = ⟨y, w⟩ if F. */
-static pt_status solve_sample(pt_perturbed *p, const double *theta, uint64_t id, uint64_t m, double *z,
-                              double *y, double *F) {
+/* Sample m of instance `id`: z = Z_m and p->w = θ + εz. */
+static inline void perturb_sample(pt_perturbed *p, const double *theta, uint64_t id, uint64_t m, double *z) {
   const pt_rng_id rid = {p->seed, PT_PURPOSE_PERTURB, p->epoch, id, m};
   const size_t d = p->d;
   const double eps = p->epsilon;
@@ -118,6 +117,14 @@ static pt_status solve_sample(pt_perturbed *p, const double *theta, uint64_t id,
   pt_rng_seek(p->rng, &rid);
   p->noise->sample(p->rng, d, z);
   for (size_t j = 0; j < d; j++) w[j] = theta[j] + eps * z[j];
+}
+
+/* Sample m of instance `id`: z = Z_m, w = θ + εz, y = y*(w); *F = ⟨y, w⟩ if F. */
+static pt_status solve_sample(pt_perturbed *p, const double *theta, uint64_t id, uint64_t m, double *z,
+                              double *y, double *F) {
+  const size_t d = p->d;
+  const double *w = p->w;
+  perturb_sample(p, theta, id, m, z);
   PT_TRY(pt_solver_solve_with(p->solver, w, y, p->solver_work));
   if (F) {
     double v = 0.0;
@@ -142,11 +149,19 @@ pt_status pt_perturbed_sums(pt_perturbed *p, size_t n, const double *theta, cons
     return pt_error(PT_EINVAL, "%s: sample range [%llu, %llu) is reversed", fn,
                     (unsigned long long)sample_begin, (unsigned long long)sample_end);
   const size_t d = p->d;
+  /* The FY gradient's hot loop: only output sums wanted and the solver can
+   * add in place. */
+  const int add_in_place = fsum == NULL && ysum != NULL && p->solver->type->solve_add != NULL;
   for (size_t i = 0; i < n; i++) {
     double *ys = ysum ? ysum + i * d : NULL;
     if (ys) memset(ys, 0, d * sizeof *ys);
     double fs = 0.0;
     for (uint64_t m = sample_begin; m < sample_end; m++) {
+      if (add_in_place) {
+        perturb_sample(p, theta + i * d, instance_id(ids, i), m, p->z);
+        PT_TRY(p->solver->type->solve_add(p->solver, p->w, ys, p->solver_work));
+        continue;
+      }
       double F;
       PT_TRY(solve_sample(p, theta + i * d, instance_id(ids, i), m, p->z, p->y, fsum ? &F : NULL));
       if (ys)

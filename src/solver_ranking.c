@@ -22,6 +22,12 @@ static pt_status ranking_solve(const pt_solver *s, const double *theta, double *
   return PT_OK;
 }
 
+static pt_status ranking_solve_add(const pt_solver *s, const double *theta, double *ysum, void *work) {
+  const uint32_t *order = sort_order(s, theta, work);
+  for (size_t k = 0; k < s->d; k++) ysum[order[k]] += (double)k;
+  return PT_OK;
+}
+
 static pt_status topk_solve(const pt_solver *s, const double *theta, double *y, void *work) {
   const uint32_t *order = sort_order(s, theta, work);
   memset(y, 0, s->d * sizeof *y);
@@ -29,8 +35,8 @@ static pt_status topk_solve(const pt_solver *s, const double *theta, double *y, 
   return PT_OK;
 }
 
-static const pt_solver_type ranking_type = {"ranking", 1, ranking_solve, sort_work_size};
-static const pt_solver_type topk_type = {"topk", 1, topk_solve, sort_work_size};
+static const pt_solver_type ranking_type = {"ranking", 1, ranking_solve, sort_work_size, ranking_solve_add};
+static const pt_solver_type topk_type = {"topk", 1, topk_solve, sort_work_size, NULL};
 
 pt_status pt_solver_ranking_alloc(size_t d, pt_solver **out) {
   pt_solver proto = {0};

@@ -117,17 +117,12 @@ static void rank_count(size_t d, const uint64_t *keys, uint64_t *sorted) {
   }
 }
 
-/* Distributes the keys into 2d buckets spread evenly over [min x, max x],
+/* Distributes the keys into 2d buckets spread evenly over [lo, hi] = [min x, max x],
  * then insertion-sorts the nearly sorted result into `sorted`. Bucket order
  * agrees with key order because both grow with x. Returns 0 without sorting
  * if the values are all equal, span more than a double, or crowd a bucket. */
-static int bucket_sort(size_t d, const double *x, const uint64_t *keys, uint64_t *sorted, uint32_t *bucket,
-                       uint32_t *count) {
-  double lo = x[0], hi = x[0];
-  for (size_t j = 1; j < d; j++) {
-    lo = x[j] < lo ? x[j] : lo;
-    hi = x[j] > hi ? x[j] : hi;
-  }
+static int bucket_sort(size_t d, const double *restrict x, double lo, double hi, const uint64_t *restrict keys,
+                       uint64_t *restrict sorted, uint32_t *restrict bucket, uint32_t *restrict count) {
   const size_t nb = BUCKETS_PER_VALUE * d;
   const double span = hi - lo;
   if (!(span > 0) || !isfinite(span)) return 0;
@@ -157,12 +152,18 @@ void pt_sort_order(size_t d, const double *x, void *work, uint32_t *order) {
   unsigned bits = 0;
   while (bits < 32 && (UINT64_C(1) << bits) < d) bits++;
   const uint64_t mask = (UINT64_C(1) << bits) - 1;
-  /* Low bits hold d−1−j: among equal high bits, the larger index sorts first. */
-  for (size_t j = 0; j < d; j++) keys[j] = (sortable_bits(x[j]) & ~mask) | (uint64_t)(d - 1 - j);
+  /* Low bits hold d−1−j: among equal high bits, the larger index sorts first.
+   * The same pass finds the range for the buckets. */
+  double lo = x[0], hi = x[0];
+  for (size_t j = 0; j < d; j++) {
+    keys[j] = (sortable_bits(x[j]) & ~mask) | (uint64_t)(d - 1 - j);
+    lo = x[j] < lo ? x[j] : lo;
+    hi = x[j] > hi ? x[j] : hi;
+  }
 
   if (d <= RANK_COUNT_MAX) {
     rank_count(d, keys, sorted);
-  } else if (!bucket_sort(d, x, keys, sorted, bucket, count)) {
+  } else if (!bucket_sort(d, x, lo, hi, keys, sorted, bucket, count)) {
     memcpy(sorted, keys, d * sizeof *keys);
     int depth = 2;
     for (size_t m = d; m > 1; m >>= 1) depth += 2;
