@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <gsl/gsl_randist.h>
+
 #include "args.h"
 #include "cli.h"
 #include "perturb/perturb.h"
@@ -51,13 +53,92 @@ static double floor_once(size_t B, size_t M, size_t d, gsl_rng *rng, double *z, 
   return t;
 }
 
+/* --components: the parts of the floor, each timed alone on the same data,
+ * beside the library routines they replace (so the choices in docs/design.md
+ * can be re-measured): ns per Gaussian for perturb's sampler and for GSL's
+ * ziggurat through gsl_rng on the same Philox stream; ns per element for
+ * perturb's sort and for libc qsort of (value, index) pairs. */
+typedef struct pair {
+  double value;
+  uint32_t index;
+} pair;
+
+static int cmp_pair(const void *a, const void *b) {
+  const pair *x = a, *y = b;
+  if (x->value != y->value) return (x->value > y->value) - (x->value < y->value);
+  return (x->index < y->index) - (x->index > y->index);
+}
+
+static int bench_components(size_t d, size_t repeats, int json) {
+  const size_t nvec = 1024, n = nvec * d;
+  double *x = malloc(n * sizeof *x);
+  void *work = malloc(pt_sort_work_size(d));
+  uint32_t *order = malloc(d * sizeof *order);
+  pair *pairs = malloc(d * sizeof *pairs);
+  gsl_rng *rng = pt_rng_alloc();
+  if (!x || !work || !order || !pairs || !rng) {
+    fprintf(stderr, "perturb bench: out of memory for d = %zu\n", d);
+    free(x), free(work), free(order), free(pairs);
+    if (rng) gsl_rng_free(rng);
+    return 1;
+  }
+  double t_ours[1000], t_gsl[1000], t_sort[1000], t_qsort[1000];
+  unsigned sink = 0;
+  for (size_t r = 0; r < repeats; r++) {
+    const pt_rng_id id = {3, PT_PURPOSE_PERTURB, r, 0, 0};
+    double t0 = now_seconds();
+    for (size_t v = 0; v < nvec; v++) {
+      const pt_rng_id iv = {3, PT_PURPOSE_PERTURB, r, v, 0};
+      pt_rng_seek(rng, &iv);
+      pt_noise_gaussian->sample(rng, d, x + v * d);
+    }
+    t_ours[r] = (now_seconds() - t0) / (double)n * 1e9;
+    pt_rng_seek(rng, &id);
+    t0 = now_seconds();
+    for (size_t v = 0; v < nvec; v++) {
+      const pt_rng_id iv = {3, PT_PURPOSE_PERTURB, r, v, 0};
+      pt_rng_seek(rng, &iv);
+      for (size_t j = 0; j < d; j++) x[v * d + j] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+    }
+    t_gsl[r] = (now_seconds() - t0) / (double)n * 1e9;
+    t0 = now_seconds();
+    for (size_t v = 0; v < nvec; v++) {
+      pt_sort_order(d, x + v * d, work, order);
+      sink += order[0];
+    }
+    t_sort[r] = (now_seconds() - t0) / (double)n * 1e9;
+    t0 = now_seconds();
+    for (size_t v = 0; v < nvec; v++) {
+      for (size_t j = 0; j < d; j++) pairs[j] = (pair){x[v * d + j], (uint32_t)j};
+      qsort(pairs, d, sizeof *pairs, cmp_pair);
+      sink += pairs[0].index;
+    }
+    t_qsort[r] = (now_seconds() - t0) / (double)n * 1e9;
+  }
+  if (sink == 0xFFFFFFFFu) fputs("", stderr);
+  const double a = median(t_ours, repeats), b = median(t_gsl, repeats), c = median(t_sort, repeats),
+               e = median(t_qsort, repeats);
+  if (json)
+    printf("{\"d\":%zu,\"repeats\":%zu,\"gaussian_ns\":%.4g,\"gsl_ziggurat_ns\":%.4g,"
+           "\"sort_ns_per_element\":%.4g,\"qsort_ns_per_element\":%.4g}\n",
+           d, repeats, a, b, c, e);
+  else
+    printf("%6zu %14.2f %16.2f %14.2f %14.2f\n", d, a, b, c, e);
+  free(x), free(work), free(order), free(pairs);
+  gsl_rng_free(rng);
+  return 0;
+}
+
 static void bench_usage(FILE *out) {
-  fputs("usage: perturb bench [--d LIST] [--M LIST] [--B N] [--repeats R] [--json]\n"
+  fputs("usage: perturb bench [--d LIST] [--M LIST] [--B N] [--repeats R] [--json] [--components]\n"
         "Times the perturbed Fenchel-Young gradient for ranking with Gaussian noise on B\n"
         "instances of dimension d with M samples each (defaults: d = 10,100,1000,\n"
         "M = 1,10,100,1000, B = 256, R = 3), beside its floor (drawing the M*d Gaussians\n"
         "and sorting, alone). Reports label-perturbations per second (B*M*d / time),\n"
-        "medians over R repeats; --json prints one JSON object per line.\n",
+        "medians over R repeats; --json prints one JSON object per line.\n"
+        "With --components, times the parts of the floor instead, beside the library\n"
+        "routines they replace: ns per Gaussian (perturb's sampler, GSL's ziggurat on the\n"
+        "same stream) and ns per element sorted (perturb's sort, libc qsort of pairs).\n",
         out);
 }
 
@@ -65,7 +146,7 @@ int pt_cli_bench(int argc, char **argv) {
   size_t ds[MAX_LIST] = {10, 100, 1000}, nd = 3;
   size_t Ms[MAX_LIST] = {1, 10, 100, 1000}, nM = 4;
   size_t B = 256, repeats = 3;
-  int json = 0;
+  int json = 0, components = 0;
   for (int i = 1; i < argc; i++) {
     const char *v;
     if (strcmp(argv[i], "--help") == 0) {
@@ -73,6 +154,8 @@ int pt_cli_bench(int argc, char **argv) {
       return 0;
     } else if (strcmp(argv[i], "--json") == 0) {
       json = 1;
+    } else if (strcmp(argv[i], "--components") == 0) {
+      components = 1;
     } else if (strcmp(argv[i], "--d") == 0) {
       if (!(v = pt_arg_value(argc, argv, &i)) || pt_arg_size_list("--d", v, 2, 1u << 20, ds, MAX_LIST, &nd)) return 2;
     } else if (strcmp(argv[i], "--M") == 0) {
@@ -85,6 +168,13 @@ int pt_cli_bench(int argc, char **argv) {
       fprintf(stderr, "perturb bench: unknown option '%s' (try perturb bench --help)\n", argv[i]);
       return 2;
     }
+  }
+  if (components) {
+    if (!json)
+      printf("%6s %14s %16s %14s %14s\n", "d", "gaussian ns", "gsl ziggurat ns", "sort ns/elem", "qsort ns/elem");
+    for (size_t a = 0; a < nd; a++)
+      if (bench_components(ds[a], repeats, json) != 0) return 1;
+    return 0;
   }
   if (!json)
     printf("%6s %6s %5s %12s %14s %14s %8s\n", "d", "M", "B", "seconds", "label-pert/s", "floor l-p/s",
