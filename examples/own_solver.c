@@ -50,7 +50,9 @@ int main(void) {
     return 1;
   }
 
-  printf("%5s  %10s\n", "step", "FY loss");
+  /* The value is the FY loss up to the constant εΩ(y) (perturb/loss.h); with
+   * M = 100 samples it carries Monte-Carlo noise, hence small negative values. */
+  printf("%5s  %10s   (FY loss up to the constant eps*Omega(y); M = 100)\n", "step", "FY loss");
   const double lr = 0.5;
   for (int step = 0; step <= 200; step++) {
     pt_perturbed_set_stream(perturbed, 2026, (uint64_t)step); /* fresh noise every step */
