@@ -173,6 +173,24 @@ pt_status pt_perturbed_sums(pt_perturbed *p, size_t n, const double *theta, cons
   return PT_OK;
 }
 
+pt_status pt_perturbed_sample_values(pt_perturbed *p, const double *theta, uint64_t id, uint64_t sample_begin,
+                                     uint64_t sample_end, double *ysum, double *F) {
+  static const char fn[] = "pt_perturbed_sample_values";
+  PT_TRY(pt_perturbed_check_batch(fn, p, 1, theta));
+  PT_CHECK_PTR(fn, ysum);
+  PT_CHECK_PTR(fn, F);
+  if (sample_end < sample_begin)
+    return pt_error(PT_EINVAL, "%s: sample range [%llu, %llu) is reversed", fn, (unsigned long long)sample_begin,
+                    (unsigned long long)sample_end);
+  const size_t d = p->d;
+  memset(ysum, 0, d * sizeof *ysum);
+  for (uint64_t m = sample_begin; m < sample_end; m++) {
+    PT_TRY(solve_sample(p, theta, id, m, p->z, p->y, &F[m - sample_begin]));
+    for (size_t j = 0; j < d; j++) ysum[j] += p->y[j];
+  }
+  return PT_OK;
+}
+
 pt_status pt_perturbed_maximizer(pt_perturbed *p, size_t n, const double *theta, const uint64_t *ids,
                                  double *y, double *y_se) {
   static const char fn[] = "pt_perturbed_maximizer";

@@ -67,14 +67,4 @@ void pt_test_mean_se(size_t n, const double *x, double *mean, double *se);
 typedef pt_status (*pt_test_estimator)(void *ctx, uint64_t epoch, double *out);
 pt_status pt_test_batch_means(size_t K, size_t len, pt_test_estimator est, void *ctx, double *mean, double *se);
 
-/*
- * Batch means: an estimator that writes `len` numbers for a given stream epoch
- * (independent noise per epoch). pt_test_batch_means runs it for epochs
- * 0..K−1 and returns, per entry, the mean of the K estimates and the standard
- * error of that mean, sd/√K — an SE measured in the test, valid whatever the
- * estimator (control variates included).
- */
-typedef pt_status (*pt_test_estimator)(void *ctx, uint64_t epoch, double *out);
-pt_status pt_test_batch_means(size_t K, size_t len, pt_test_estimator est, void *ctx, double *mean, double *se);
-
 #endif

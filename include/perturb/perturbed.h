@@ -98,6 +98,16 @@ size_t pt_perturbed_dim(const pt_perturbed *p);
 pt_status pt_perturbed_sums(pt_perturbed *p, size_t n, const double *theta, const uint64_t *ids,
                             uint64_t sample_begin, uint64_t sample_end, double *ysum, double *fsum);
 
+/**
+ * For one instance (θ of dimension d, instance id @p id): ysum = Σ_m y*(θ + εZ_m)
+ * over m ∈ [@p sample_begin, @p sample_end), and F[m − sample_begin] =
+ * F(θ + εZ_m) for every sample, so that a caller can add the values its own
+ * way — the engine sums them in fixed point, which makes the total independent
+ * of how the samples are split between processes.
+ */
+pt_status pt_perturbed_sample_values(pt_perturbed *p, const double *theta, uint64_t id, uint64_t sample_begin,
+                                     uint64_t sample_end, double *ysum, double *F);
+
 /** y[i] = ŷ_ε(θ_i), the mean of y*(θ_i + εZ) over samples 0..M−1; @p y_se may be NULL. */
 pt_status pt_perturbed_maximizer(pt_perturbed *p, size_t n, const double *theta, const uint64_t *ids,
                                  double *y, double *y_se);

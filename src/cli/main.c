@@ -1,4 +1,5 @@
 /* main.c: `perturb <command> …`, the command-line entry point. */
+#include <mpi.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,6 +10,11 @@ static void usage(FILE *out) {  /* --help only: errors get one line */
   fputs("usage: perturb <command> [options]\n"
         "\n"
         "commands:\n"
+        "  train    train a model (run under mpirun for several ranks); writes a run file\n"
+        "  gen      generate a synthetic label-ranking dataset (HDF5)\n"
+        "  import   import a label-ranking CSV into an HDF5 dataset\n"
+        "  eval     evaluate a run's final model on a dataset\n"
+        "  info     say what a dataset or run file holds\n"
         "  demo     perturbed argmax with Gumbel noise converging to softmax (a table)\n"
         "  bench    throughput of the perturbed Fenchel-Young gradient beside its floor\n"
         "\n"
@@ -34,6 +40,18 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "demo") == 0) return pt_cli_demo(argc - 1, argv + 1);
   if (strcmp(cmd, "bench") == 0) return pt_cli_bench(argc - 1, argv + 1);
+  static const struct {
+    const char *name;
+    int (*run)(int, char **);
+  } engine[] = {{"train", pt_cli_train}, {"gen", pt_cli_gen}, {"import", pt_cli_import}, {"eval", pt_cli_eval},
+                {"info", pt_cli_info}};
+  for (size_t k = 0; k < sizeof engine / sizeof *engine; k++) {
+    if (strcmp(cmd, engine[k].name) != 0) continue;
+    MPI_Init(&argc, &argv);
+    const int rc = engine[k].run(argc - 1, argv + 1);
+    MPI_Finalize();
+    return rc;
+  }
   fprintf(stderr, "perturb: unknown command '%s' (try perturb --help)\n", cmd);
   return 2;
 }

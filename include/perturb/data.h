@@ -1,0 +1,124 @@
+/**
+ * @file perturb/data.h
+ * @brief Datasets in memory, synthetic generators, CSV import, HDF5 files.
+ *
+ * A dataset holds n instances. Features come either as one vector of p numbers
+ * per instance (X is [n × p], the real label-ranking datasets) or as one vector
+ * per label (X is [n × d × p], the paper's synthetic ranking task). Targets Y
+ * are [n × d] in the solver's embedding; for ranking y_j = d − rank_j, with
+ * ranks [n × d] kept as well (1 = top label).
+ *
+ * HDF5 layout (format_version 1; readable by h5dump and h5py):
+ *   /X      float64 [n, p] or [n, d, p]
+ *   /Y      float64 [n, d]
+ *   /ranks  int32   [n, d]     (ranking tasks)
+ *   attributes on /: format_version (int), task, name, source (strings),
+ *   features_per_label (int 0/1), and for synthetic data the generator's
+ *   parameters (synthetic_kind, sigma, seed).
+ */
+#ifndef PERTURB_DATA_H
+#define PERTURB_DATA_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "perturb/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A dataset in memory (row-major arrays, owned by the struct). */
+typedef struct pt_dataset {
+  size_t n;          /**< instances */
+  size_t d;          /**< labels (dimension of θ and y) */
+  size_t p;          /**< features per instance, or per label if per_label */
+  int per_label;     /**< 1: X is [n × d × p]; 0: X is [n × p] */
+  double *X;         /**< features */
+  double *Y;         /**< targets [n × d] in the solver's embedding */
+  int32_t *ranks;    /**< [n × d] ranks, 1 = top; NULL if the task is not ranking */
+  char task[32];     /**< "ranking" */
+  char name[128];    /**< e.g. "iris" or "synthetic" */
+  char source[512];  /**< provenance: a file path or the generator's parameters */
+} pt_dataset;
+
+/** Parameters of the synthetic ranking generator (paper §5, Fig. 4). */
+typedef struct pt_synthetic_params {
+  int per_label;   /**< 1: x_i ∈ R^{d×p}, θ_ij = ⟨x_ij, w0⟩; 0: x_i ∈ R^p, θ_i = W0 x_i */
+  size_t n;        /**< instances */
+  size_t d;        /**< labels */
+  size_t p;        /**< features */
+  double sigma;    /**< label noise: ranks of θ_i + σ Z_i */
+  uint64_t seed;   /**< the generator's seed */
+} pt_synthetic_params;
+
+/**
+ * Allocates an empty (zeroed) dataset with the given shape; @p with_ranks
+ * also allocates ranks. Sizes must be ≥ 1 and fit in memory.
+ */
+pt_status pt_dataset_alloc(size_t n, size_t d, size_t p, int per_label, int with_ranks, pt_dataset **out);
+
+/** Frees @p *ds (NULL-safe) and sets it to NULL. */
+void pt_dataset_free(pt_dataset **ds);
+
+/**
+ * Generates the synthetic ranking task. Features x ~ N(0, I); the hidden
+ * model has unit scale so that the clean scores θ have unit variance:
+ * per-label, w0 = g/‖g‖ with g ~ N(0, I_p); affine, W0 with N(0, 1/p) entries.
+ * Labels are the ranking of θ_i + σZ_i. Every number comes from a counter-based
+ * stream (seed, PT_PURPOSE_DATA, …, instance i, …), so instance i is the same
+ * whatever n is. Not collective.
+ */
+pt_status pt_dataset_synthetic(const pt_synthetic_params *params, pt_dataset **out);
+
+/**
+ * Imports a label-ranking CSV file: a header `f1,…,fp,r1,…,rd` then one row per
+ * instance; ranks are a permutation of 1..d (1 = top). Errors name the file and
+ * line: unreadable file (#PT_EIO), bad header, short or long row, a field that
+ * is not a number, NaN/Inf, ranks that are not a permutation (#PT_EFORMAT).
+ */
+pt_status pt_dataset_import_csv(const char *path, pt_dataset **out);
+
+/**
+ * Checks a dataset's contents: finite X and Y, ranks a permutation of 1..d in
+ * every row, Y = d − ranks. @p origin names the data in messages. #PT_EDOM or
+ * #PT_EFORMAT naming the row.
+ */
+pt_status pt_dataset_check(const pt_dataset *ds, const char *origin);
+
+/**
+ * Writes @p ds to an HDF5 file at @p path (layout in the file comment). The
+ * file is written under a temporary name and renamed into place, so a crash
+ * never leaves a partial file under @p path. Fails (#PT_EIO) if the directory
+ * is not writable. Not collective: call it from one rank.
+ */
+pt_status pt_dataset_save(const pt_dataset *ds, const char *path);
+
+/**
+ * Reads rows [row_begin, row_end) of the HDF5 dataset file @p path with
+ * parallel HDF5 (MPI-IO): collective over @p comm, every rank passing its own
+ * range (use 0 and SIZE_MAX for all rows). The file's shape attributes are read
+ * by all ranks. Errors, the same on every rank: missing file (#PT_EIO), not an
+ * HDF5 file, missing /X or /Y, inconsistent shapes, NaN/Inf, ranks that are not
+ * permutations (#PT_EFORMAT or #PT_EDOM, naming the file and dataset).
+ */
+pt_status pt_dataset_load(const char *path, MPI_Comm comm, size_t row_begin, size_t row_end, pt_dataset **out);
+
+/** The number of rows of the dataset file @p path, read by every rank of @p comm (collective). */
+pt_status pt_dataset_count_rows(const char *path, MPI_Comm comm, size_t *n);
+
+/** A new dataset holding rows rows[0..count−1] of @p ds, in that order. */
+pt_status pt_dataset_subset(const pt_dataset *ds, const size_t *rows, size_t count, pt_dataset **out);
+
+/**
+ * Splits @p ds into a training and a test part: a shuffle of the rows drawn
+ * from (seed, PT_PURPOSE_SPLIT), the first round(n·test_fraction) rows to test
+ * (at least 1, at most n − 1).
+ */
+pt_status pt_dataset_split(const pt_dataset *ds, double test_fraction, uint64_t seed, pt_dataset **train,
+                           pt_dataset **test);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

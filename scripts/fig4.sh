@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# fig4.sh: the synthetic label-ranking experiment of the paper (Fig. 4).
+# Trains the shared linear scorer with the four losses at several label-noise
+# levels sigma, then collects every run into one HDF5 file, a table (Markdown
+# and CSV) and a PNG plot.
+#
+#   scripts/fig4.sh [--small] [--np P] [--out DIR]
+#
+#   --small   the small configuration (experiments/fig4_synthetic/small.ini)
+#   --np P    MPI ranks per run (default 2)
+#   --out DIR where runs and results go (default out/fig4 or out/fig4-small)
+# Finished runs are kept: starting the script again skips complete runs and
+# resumes interrupted ones.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+config=$top/experiments/fig4_synthetic/base.ini
+out=$top/out/fig4
+np=2
+while [ $# -gt 0 ]; do
+  case $1 in
+    --small) config=$top/experiments/fig4_synthetic/small.ini; out=$top/out/fig4-small ;;
+    --np) np=$2; shift ;;
+    --out) out=$2; shift ;;
+    *) echo "fig4.sh: unknown option '$1'" >&2; exit 2 ;;
+  esac
+  shift
+done
+perturb=${PERTURB:-$top/build/perturb}
+[ -x "$perturb" ] || { echo "fig4.sh: $perturb not built (run scripts/build.sh)" >&2; exit 1; }
+export OPENBLAS_NUM_THREADS=1
+mpirun_args=(-n "$np")
+[ "$(id -u)" -eq 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+[ "$np" -gt "$(nproc)" ] && mpirun_args+=(--oversubscribe)
+
+sigmas=${SIGMAS:-"0 0.001 0.003 0.01 0.03 0.1"}
+losses=${LOSSES:-"fy perturbed_squared squared blackbox"}
+mkdir -p "$out/runs"
+for loss in $losses; do
+  for sigma in $sigmas; do
+    run=$out/runs/${loss}_sigma${sigma}.h5
+    mode=(--force)
+    if [ -f "$run" ]; then
+      if "$perturb" info "$run" 2>/dev/null | head -1 | grep -q ", complete,"; then
+        echo "== $loss sigma=$sigma: done already ($run)"; continue
+      fi
+      mode=(--resume)
+    fi
+    echo "== $loss sigma=$sigma"
+    mpirun "${mpirun_args[@]}" "$perturb" train "$config" loss.kind="$loss" synthetic.sigma="$sigma" \
+      --out "$run" "${mode[@]}"
+  done
+done
+/usr/bin/python3 "$top/scripts/fig4_plot.py" "$out"

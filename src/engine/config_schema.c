@@ -1,0 +1,79 @@
+/* config_schema.c: the table of every configuration key, its type, default,
+ * range and one-line documentation. */
+#include <stddef.h>
+
+#include "perturb/config.h"
+#include "config_impl.h"
+
+/* Shared with config.c (no internal header holds it yet): the "section.key"
+ * name of row `index`, or NULL past the end. */
+
+/* Largest seed: 2^62, exactly representable as a double and far from the
+ * int64 limit, so the bound check itself cannot overflow. */
+#define PT_SEED_MAX 4611686018427387904.0
+
+/* One list drives both the key table and the "section.key" names, so the two
+ * cannot drift apart. Columns: section, key, type, default, min, max,
+ * min_exclusive, choices, doc. */
+#define PT_CONFIG_KEYS(X)                                                                                      \
+  X("data", "train", PT_CONFIG_STRING, "", 0, 0, 0, NULL,                                                      \
+    "HDF5 dataset file to train on; empty: generate from [synthetic]")                                         \
+  X("data", "test", PT_CONFIG_STRING, "", 0, 0, 0, NULL,                                                       \
+    "HDF5 dataset file to test on; empty: split test_fraction of the training data")                           \
+  X("data", "test_fraction", PT_CONFIG_DOUBLE, "0.2", 0.01, 0.9, 0, NULL,                                      \
+    "fraction of the training data held out for testing when [data] test is empty")                            \
+  X("synthetic", "kind", PT_CONFIG_CHOICE, "per_label", 0, 0, 0, "per_label|affine",                           \
+    "ranking generator: per_label (features per label, theta_ij = <x_ij, w0>) or affine (theta_i = W0 x_i)")   \
+  X("synthetic", "n", PT_CONFIG_INT, "2000", 2, 100000000, 0, NULL, "number of generated instances")           \
+  X("synthetic", "labels", PT_CONFIG_INT, "100", 2, 100000, 0, NULL, "number of labels (output dimension)")    \
+  X("synthetic", "features", PT_CONFIG_INT, "50", 1, 100000, 0, NULL, "number of features per instance")       \
+  X("synthetic", "sigma", PT_CONFIG_DOUBLE, "0", 0, 1e6, 0, NULL,                                              \
+    "label noise: labels rank theta_i + sigma Z_i")                                                            \
+  X("synthetic", "seed", PT_CONFIG_INT, "1", 0, PT_SEED_MAX, 0, NULL, "seed of the generator")                 \
+  X("model", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto|linear_scorer|affine",                           \
+    "model mapping features to scores theta; auto: linear_scorer for per-label features, else affine")         \
+  X("model", "l2", PT_CONFIG_DOUBLE, "0", 0, 1e6, 0, NULL, "L2 regularisation weight on the model parameters") \
+  X("loss", "kind", PT_CONFIG_CHOICE, "fy", 0, 0, 0, "fy|perturbed_squared|squared|blackbox",                  \
+    "training loss: perturbed Fenchel-Young, perturbed squared, plain squared or blackbox")                    \
+  X("loss", "epsilon", PT_CONFIG_DOUBLE, "1.0", 0, 1e12, 1, NULL, "perturbation scale epsilon (> 0)")          \
+  X("loss", "samples", PT_CONFIG_INT, "10", 1, 1000000000, 0, NULL, "perturbation samples M per instance")     \
+  X("loss", "noise", PT_CONFIG_CHOICE, "gaussian", 0, 0, 0, "gaussian|gumbel", "perturbation noise law")       \
+  X("loss", "lambda", PT_CONFIG_DOUBLE, "10", 0, 1e12, 1, NULL,                                                \
+    "interpolation step lambda of the blackbox loss (> 0)")                                                    \
+  X("optim", "kind", PT_CONFIG_CHOICE, "adam", 0, 0, 0, "sgd|adam", "optimizer: SGD with momentum, or Adam")   \
+  X("optim", "lr", PT_CONFIG_DOUBLE, "0.01", 0, 1e6, 1, NULL, "learning rate (> 0)")                           \
+  X("optim", "momentum", PT_CONFIG_DOUBLE, "0.9", 0, 0.999999, 0, NULL, "SGD momentum (0: plain SGD)")         \
+  X("optim", "beta1", PT_CONFIG_DOUBLE, "0.9", 0, 0.999999, 0, NULL, "Adam decay rate of the first moment")    \
+  X("optim", "beta2", PT_CONFIG_DOUBLE, "0.999", 0, 0.999999999, 0, NULL,                                      \
+    "Adam decay rate of the second moment")                                                                    \
+  X("optim", "adam_eps", PT_CONFIG_DOUBLE, "1e-8", 0, 1, 1, NULL, "Adam denominator guard (> 0)")              \
+  X("optim", "schedule", PT_CONFIG_CHOICE, "constant", 0, 0, 0, "constant|cosine",                              \
+    "learning rate over the run: constant, or cosine decay from lr to 0 at the last step")                     \
+  X("train", "epochs", PT_CONFIG_INT, "10", 1, 1000000, 0, NULL, "number of passes over the training data")    \
+  X("train", "batch_size", PT_CONFIG_INT, "32", 1, 10000000, 0, NULL, "instances per optimizer step (global)") \
+  X("train", "seed", PT_CONFIG_INT, "0", 0, PT_SEED_MAX, 0, NULL,                                              \
+    "seed of the batch shuffling and the perturbation noise")                                                  \
+  X("train", "checkpoint_every", PT_CONFIG_INT, "1", 0, 1000000, 0, NULL,                                      \
+    "write a checkpoint every this many epochs (0: only at the end)")                                          \
+  X("train", "eval_every", PT_CONFIG_INT, "1", 1, 1000000, 0, NULL,                                            \
+    "evaluate on the test set every this many epochs")                                                         \
+  X("dist", "instance_groups", PT_CONFIG_INT, "0", 0, 1000000, 0, NULL,                                        \
+    "number of rank groups splitting the instances of a batch (0: automatic)")                                 \
+  X("dist", "sample_groups", PT_CONFIG_INT, "0", 0, 1000000, 0, NULL,                                          \
+    "number of rank groups splitting the perturbation samples (0: automatic)")
+
+#define PT_SCHEMA_ROW(section, key, type, fallback, min, max, min_exclusive, choices, doc) \
+  {(section), (key), (type), (fallback), (min), (max), (min_exclusive), (choices), (doc)},
+#define PT_SCHEMA_NAME(section, key, type, fallback, min, max, min_exclusive, choices, doc) section "." key,
+
+static const pt_config_key schema[] = {
+  PT_CONFIG_KEYS(PT_SCHEMA_ROW)
+  {NULL, NULL, PT_CONFIG_STRING, NULL, 0, 0, 0, NULL, NULL}};
+
+static const char *const names[] = {PT_CONFIG_KEYS(PT_SCHEMA_NAME)};
+
+const pt_config_key *pt_config_schema(void) { return schema; }
+
+const char *pt_config_schema_name(size_t index) {
+  return index < sizeof names / sizeof names[0] ? names[index] : NULL;
+}

@@ -1,0 +1,271 @@
+/* data.c: datasets in memory — allocation, checks, subsets, train/test splits
+ * and the synthetic ranking generator. CSV import is in data_csv.c and HDF5
+ * files in data_h5.c. */
+#include "perturb/data.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "check.h"
+#include "perturb/noise.h"
+#include "perturb/rng.h"
+#include "perturb/solver.h"
+
+/* a·b without overflow into *out; 0 if it would overflow. */
+static int mul_ok(size_t a, size_t b, size_t *out) {
+  if (b != 0 && a > SIZE_MAX / b) return 0;
+  *out = a * b;
+  return 1;
+}
+
+/* Numbers per row of X. */
+static size_t x_row_len(const pt_dataset *ds) { return ds->per_label ? ds->d * ds->p : ds->p; }
+
+pt_status pt_dataset_alloc(size_t n, size_t d, size_t p, int per_label, int with_ranks, pt_dataset **out) {
+  static const char fn[] = "pt_dataset_alloc";
+  PT_CHECK_PTR(fn, out);
+  *out = NULL;
+  if (n == 0 || d == 0 || p == 0)
+    return pt_error(PT_EINVAL, "%s: sizes must be >= 1 (got n = %zu, d = %zu, p = %zu)", fn, n, d, p);
+  /* Element counts must fit in memory even as bytes of a double array, and d
+   * in an int32 rank. */
+  size_t xrow = 0, nx = 0, ny = 0, bytes = 0;
+  if ((per_label && !mul_ok(d, p, &xrow)) || !mul_ok(n, per_label ? xrow : p, &nx) || !mul_ok(n, d, &ny) ||
+      !mul_ok(nx, sizeof(double), &bytes) || !mul_ok(ny, sizeof(double), &bytes) || d > INT32_MAX)
+    return pt_error(PT_EINVAL, "%s: a dataset of n = %zu, d = %zu, p = %zu%s is too large", fn, n, d, p,
+                    per_label ? " per label" : "");
+  pt_dataset *ds = calloc(1, sizeof *ds);
+  if (ds == NULL) return pt_error(PT_ENOMEM, "%s: out of memory", fn);
+  ds->n = n;
+  ds->d = d;
+  ds->p = p;
+  ds->per_label = per_label ? 1 : 0;
+  ds->X = calloc(nx, sizeof *ds->X);
+  ds->Y = calloc(ny, sizeof *ds->Y);
+  if (with_ranks) ds->ranks = calloc(ny, sizeof *ds->ranks);
+  if (ds->X == NULL || ds->Y == NULL || (with_ranks && ds->ranks == NULL)) {
+    pt_dataset_free(&ds);
+    return pt_error(PT_ENOMEM, "%s: out of memory for n = %zu, d = %zu, p = %zu", fn, n, d, p);
+  }
+  snprintf(ds->task, sizeof ds->task, "%s", "ranking");
+  *out = ds;
+  return PT_OK;
+}
+
+void pt_dataset_free(pt_dataset **ds) {
+  if (ds == NULL || *ds == NULL) return;
+  free((*ds)->X);
+  free((*ds)->Y);
+  free((*ds)->ranks);
+  free(*ds);
+  *ds = NULL;
+}
+
+pt_status pt_dataset_check(const pt_dataset *ds, const char *origin) {
+  static const char fn[] = "pt_dataset_check";
+  PT_CHECK_PTR(fn, ds);
+  if (origin == NULL) origin = ds->name[0] ? ds->name : "dataset";
+  if (ds->n == 0 || ds->d == 0 || ds->p == 0 || ds->X == NULL || ds->Y == NULL)
+    return pt_error(PT_EINVAL, "%s: %s: empty or unallocated dataset (n = %zu, d = %zu, p = %zu)", fn, origin,
+                    ds->n, ds->d, ds->p);
+  const size_t xr = x_row_len(ds), d = ds->d;
+  /* One flag per rank value, reused across rows: a permutation of 1..d hits
+   * each exactly once. */
+  unsigned char *seen = NULL;
+  if (ds->ranks != NULL && (seen = malloc(d)) == NULL) return pt_error(PT_ENOMEM, "%s: out of memory", fn);
+  pt_status st = PT_OK;
+  for (size_t i = 0; i < ds->n && st == PT_OK; i++) {
+    const double *x = ds->X + i * xr, *y = ds->Y + i * d;
+    for (size_t k = 0; k < xr; k++)
+      if (!isfinite(x[k])) {
+        st = pt_error(PT_EDOM, "%s: %s: row %zu: X[%zu] is not finite (%g)", fn, origin, i, k, x[k]);
+        break;
+      }
+    for (size_t j = 0; j < d && st == PT_OK; j++)
+      if (!isfinite(y[j])) st = pt_error(PT_EDOM, "%s: %s: row %zu: Y[%zu] is not finite (%g)", fn, origin, i, j, y[j]);
+    if (st != PT_OK || ds->ranks == NULL) continue;
+    const int32_t *r = ds->ranks + i * d;
+    memset(seen, 0, d);
+    for (size_t j = 0; j < d && st == PT_OK; j++) {
+      if (r[j] < 1 || (size_t)r[j] > d || seen[r[j] - 1])
+        st = pt_error(PT_EFORMAT, "%s: %s: row %zu: ranks are not a permutation of 1..%zu (rank[%zu] = %" PRId32 ")",
+                      fn, origin, i, d, j, r[j]);
+      else
+        seen[r[j] - 1] = 1;
+    }
+    for (size_t j = 0; j < d && st == PT_OK; j++)
+      if (y[j] != (double)d - (double)r[j])
+        st = pt_error(PT_EFORMAT, "%s: %s: row %zu: Y[%zu] = %g but d - rank = %zu - %" PRId32 " = %g", fn, origin, i,
+                      j, y[j], d, r[j], (double)d - (double)r[j]);
+  }
+  free(seen);
+  return st;
+}
+
+pt_status pt_dataset_subset(const pt_dataset *ds, const size_t *rows, size_t count, pt_dataset **out) {
+  static const char fn[] = "pt_dataset_subset";
+  PT_CHECK_PTR(fn, out);
+  *out = NULL;
+  PT_CHECK_PTR(fn, ds);
+  PT_CHECK_PTR(fn, rows);
+  if (count == 0) return pt_error(PT_EINVAL, "%s: count must be >= 1", fn);
+  for (size_t k = 0; k < count; k++)
+    if (rows[k] >= ds->n)
+      return pt_error(PT_EINVAL, "%s: rows[%zu] = %zu is out of range (the dataset has %zu rows)", fn, k, rows[k],
+                      ds->n);
+  pt_dataset *sub = NULL;
+  PT_TRY(pt_dataset_alloc(count, ds->d, ds->p, ds->per_label, ds->ranks != NULL, &sub));
+  const size_t xr = x_row_len(ds), d = ds->d;
+  for (size_t k = 0; k < count; k++) {
+    const size_t i = rows[k];
+    memcpy(sub->X + k * xr, ds->X + i * xr, xr * sizeof *ds->X);
+    memcpy(sub->Y + k * d, ds->Y + i * d, d * sizeof *ds->Y);
+    if (ds->ranks) memcpy(sub->ranks + k * d, ds->ranks + i * d, d * sizeof *ds->ranks);
+  }
+  memcpy(sub->task, ds->task, sizeof sub->task);
+  memcpy(sub->name, ds->name, sizeof sub->name);
+  memcpy(sub->source, ds->source, sizeof sub->source);
+  *out = sub;
+  return PT_OK;
+}
+
+pt_status pt_dataset_split(const pt_dataset *ds, double test_fraction, uint64_t seed, pt_dataset **train,
+                           pt_dataset **test) {
+  static const char fn[] = "pt_dataset_split";
+  PT_CHECK_PTR(fn, train);
+  PT_CHECK_PTR(fn, test);
+  *train = NULL;
+  *test = NULL;
+  PT_CHECK_PTR(fn, ds);
+  if (!(test_fraction > 0.0 && test_fraction < 1.0))
+    return pt_error(PT_EINVAL, "%s: test_fraction must be in (0, 1) (got %g)", fn, test_fraction);
+  if (ds->n < 2) return pt_error(PT_EINVAL, "%s: cannot split %zu row(s) into two non-empty parts", fn, ds->n);
+  /* gsl_ran_shuffle draws indices with gsl_rng_uniform_int, whose range is
+   * the generator's (32 bits). */
+  if (ds->n > (size_t)UINT32_MAX) return pt_error(PT_EINVAL, "%s: %zu rows are too many to shuffle", fn, ds->n);
+  const size_t n = ds->n;
+  size_t n_test = (size_t)llround((double)n * test_fraction);
+  if (n_test < 1) n_test = 1;
+  if (n_test > n - 1) n_test = n - 1;
+  size_t *perm = malloc(n * sizeof *perm);
+  gsl_rng *r = pt_rng_alloc();
+  if (perm == NULL || r == NULL) {
+    free(perm);
+    if (r) gsl_rng_free(r);
+    return pt_error(PT_ENOMEM, "%s: out of memory", fn);
+  }
+  for (size_t i = 0; i < n; i++) perm[i] = i;
+  const pt_rng_id id = {seed, PT_PURPOSE_SPLIT, 0, 0, 0};
+  pt_rng_seek(r, &id);
+  gsl_ran_shuffle(r, perm, n, sizeof *perm);
+  gsl_rng_free(r);
+  pt_status st = pt_dataset_subset(ds, perm, n_test, test);
+  if (st == PT_OK) st = pt_dataset_subset(ds, perm + n_test, n - n_test, train);
+  if (st != PT_OK) {
+    pt_dataset_free(test);
+    pt_dataset_free(train);
+  }
+  free(perm);
+  return st;
+}
+
+/* ---- synthetic ranking task -------------------------------------------- */
+
+/* sigma printed so that strtod gives it back exactly, yet short when it can
+ * be (0.1 rather than 0.10000000000000001): the HDF5 writer reads the
+ * generator's parameters back from the source string. */
+static void format_exact(char *buf, size_t size, double v) {
+  snprintf(buf, size, "%.15g", v);
+  if (strtod(buf, NULL) != v) snprintf(buf, size, "%.17g", v);
+}
+
+pt_status pt_dataset_synthetic(const pt_synthetic_params *params, pt_dataset **out) {
+  static const char fn[] = "pt_dataset_synthetic";
+  PT_CHECK_PTR(fn, out);
+  *out = NULL;
+  PT_CHECK_PTR(fn, params);
+  const size_t n = params->n, d = params->d, p = params->p;
+  const double sigma = params->sigma;
+  if (n < 1 || p < 1) return pt_error(PT_EINVAL, "%s: n and p must be >= 1 (got n = %zu, p = %zu)", fn, n, p);
+  if (d < 2) return pt_error(PT_EINVAL, "%s: a ranking needs d >= 2 labels (got d = %zu)", fn, d);
+  if (!(isfinite(sigma) && sigma >= 0))
+    return pt_error(PT_EINVAL, "%s: sigma must be finite and >= 0 (got %g)", fn, sigma);
+  const int per_label = params->per_label ? 1 : 0;
+  size_t wlen = 0;
+  if (!mul_ok(d, p, &wlen)) return pt_error(PT_EINVAL, "%s: d = %zu, p = %zu is too large", fn, d, p);
+  if (per_label) wlen = p;
+
+  pt_dataset *ds = NULL;
+  PT_TRY(pt_dataset_alloc(n, d, p, per_label, 1, &ds));
+  pt_solver *rank = NULL;
+  pt_status st = pt_solver_ranking_alloc(d, &rank);
+  gsl_rng *r = st == PT_OK ? pt_rng_alloc() : NULL;
+  double *w = malloc(wlen * sizeof *w);  /* w0 [p] or W0 [d × p] */
+  double *t = malloc(2 * d * sizeof *t); /* θ_i + σZ_i, then Z_i */
+  if (st == PT_OK && (r == NULL || w == NULL || t == NULL)) st = pt_error(PT_ENOMEM, "%s: out of memory", fn);
+  if (st != PT_OK) goto done;
+
+  /* The hidden model has its own stream (instance UINT64_MAX), apart from
+   * every instance's. */
+  pt_rng_id id = {params->seed, PT_PURPOSE_DATA, 0, UINT64_MAX, 0};
+  pt_rng_seek(r, &id);
+  pt_noise_gaussian->sample(r, wlen, w);
+  if (per_label) {
+    double ss = 0.0;
+    for (size_t k = 0; k < p; k++) ss += w[k] * w[k];
+    const double norm = sqrt(ss);
+    /* ‖g‖ = 0 has probability 0, but then any unit vector will do. */
+    if (norm > 0)
+      for (size_t k = 0; k < p; k++) w[k] /= norm;
+    else
+      w[0] = 1.0;
+  } else {
+    const double scale = 1.0 / sqrt((double)p); /* entries N(0, 1/p): Var θ_ij = 1 */
+    for (size_t k = 0; k < wlen; k++) w[k] *= scale;
+  }
+
+  const size_t xr = per_label ? d * p : p;
+  double *z = t + d;
+  for (size_t i = 0; i < n && st == PT_OK; i++) {
+    double *x = ds->X + i * xr, *y = ds->Y + i * d;
+    id.instance = (uint64_t)i;
+    id.sample = 0;
+    pt_rng_seek(r, &id);
+    pt_noise_gaussian->sample(r, xr, x);
+    for (size_t j = 0; j < d; j++) {
+      const double *a = per_label ? x + j * p : x, *b = per_label ? w : w + j * p;
+      double s = 0.0;
+      for (size_t k = 0; k < p; k++) s += a[k] * b[k];
+      t[j] = s;
+    }
+    if (sigma > 0) {
+      id.sample = 1;
+      pt_rng_seek(r, &id);
+      pt_noise_gaussian->sample(r, d, z);
+      for (size_t j = 0; j < d; j++) t[j] += sigma * z[j];
+    }
+    st = pt_solver_solve(rank, t, y);
+    for (size_t j = 0; j < d && st == PT_OK; j++) ds->ranks[i * d + j] = (int32_t)((double)d - y[j]);
+  }
+  if (st != PT_OK) goto done;
+
+  snprintf(ds->name, sizeof ds->name, "%s", "synthetic");
+  char sig[40];
+  format_exact(sig, sizeof sig, sigma);
+  snprintf(ds->source, sizeof ds->source, "synthetic %s n=%zu d=%zu p=%zu sigma=%s seed=%" PRIu64,
+           per_label ? "per_label" : "affine", n, d, p, sig, params->seed);
+
+done:
+  if (r) gsl_rng_free(r);
+  free(w);
+  free(t);
+  pt_solver_free(&rank);
+  if (st != PT_OK) pt_dataset_free(&ds);
+  *out = ds;
+  return st;
+}

@@ -1,0 +1,248 @@
+/* data_csv.c: import of label-ranking CSV files (header f1..fp,r1..rd). */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "perturb/data.h"
+
+static const char fn[] = "pt_dataset_import_csv";
+
+/* Fields longer than this are cut in messages, so that one bad field in a
+ * long line still gives a one-line message. */
+enum { FIELD_SHOWN = 40 };
+
+/* Splits `line` (NUL-terminated, no line ending) in place at commas: fields[k]
+ * points at field k. Returns the number of fields, counting past `cap`
+ * without storing them so that a long row reports its true length. */
+static size_t split_fields(char *line, char **fields, size_t cap) {
+  size_t k = 0;
+  char *s = line;
+  for (;;) {
+    if (k < cap) fields[k] = s;
+    k++;
+    char *comma = strchr(s, ',');
+    if (comma == NULL) break;
+    *comma = '\0';
+    s = comma + 1;
+  }
+  return k;
+}
+
+/* Strips blanks around a field in place (spaces are not part of the number,
+ * and people align CSV columns). */
+static char *trim(char *s) {
+  while (*s == ' ' || *s == '\t') s++;
+  size_t len = strlen(s);
+  while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t')) s[--len] = '\0';
+  return s;
+}
+
+/* Parses "<prefix><k>" with k a decimal number ≥ 1 and no leading zeros;
+ * returns k or 0 if the field does not have that form. */
+static size_t header_index(const char *field, char prefix) {
+  if (field[0] != prefix || field[1] < '1' || field[1] > '9') return 0;
+  size_t k = 0;
+  for (const char *c = field + 1; *c; c++) {
+    if (*c < '0' || *c > '9' || k > SIZE_MAX / 10 - 1) return 0;
+    k = 10 * k + (size_t)(*c - '0');
+  }
+  return k;
+}
+
+/* Removes the line ending (LF, CRLF or a lone CR at the end) in place. */
+static size_t chomp(char *line, size_t len) {
+  while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
+  return len;
+}
+
+/* Checks the header; sets *p and *d from it. */
+static pt_status parse_header(const char *path, char *line, size_t *p, size_t *d) {
+  /* A UTF-8 byte-order mark, as some spreadsheet programs write. */
+  if ((unsigned char)line[0] == 0xEF && (unsigned char)line[1] == 0xBB && (unsigned char)line[2] == 0xBF)
+    memmove(line, line + 3, strlen(line + 3) + 1);
+  const size_t nf = split_fields(line, NULL, 0);
+  /* Second pass over the now NUL-separated fields. */
+  char *f = line;
+  size_t np = 0, nd = 0;
+  for (size_t k = 0; k < nf; k++) {
+    char *next = f + strlen(f) + 1; /* before trim() shortens the field */
+    char *field = trim(f);
+    f = next;
+    size_t idx;
+    if (nd == 0 && (idx = header_index(field, 'f')) != 0 && idx == np + 1) {
+      np++;
+      continue;
+    }
+    if (np >= 1 && (idx = header_index(field, 'r')) != 0 && idx == nd + 1) {
+      nd++;
+      continue;
+    }
+    return pt_error(PT_EFORMAT,
+                    "%s: %s:1: bad header: column %zu is '%.*s' (expected f1,...,fp,r1,...,rd with p >= 1, d >= 2)",
+                    fn, path, k + 1, FIELD_SHOWN, field);
+  }
+  if (np < 1 || nd < 2)
+    return pt_error(PT_EFORMAT, "%s: %s:1: bad header: %zu feature and %zu rank columns (expected f1,...,fp,r1,...,rd "
+                    "with p >= 1, d >= 2)", fn, path, np, nd);
+  *p = np;
+  *d = nd;
+  return PT_OK;
+}
+
+/* Growable storage for the rows read so far. */
+typedef struct rows {
+  size_t n, cap, p, d;
+  double *X;
+  int32_t *ranks;
+} rows;
+
+static pt_status rows_reserve(rows *rs) {
+  if (rs->n < rs->cap) return PT_OK;
+  const size_t cap = rs->cap ? 2 * rs->cap : 1024;
+  if (cap > SIZE_MAX / sizeof(double) / (rs->p > rs->d ? rs->p : rs->d))
+    return pt_error(PT_ENOMEM, "%s: too many rows", fn);
+  double *X = realloc(rs->X, cap * rs->p * sizeof *X);
+  if (X == NULL) return pt_error(PT_ENOMEM, "%s: out of memory after %zu rows", fn, rs->n);
+  rs->X = X;
+  int32_t *r = realloc(rs->ranks, cap * rs->d * sizeof *r);
+  if (r == NULL) return pt_error(PT_ENOMEM, "%s: out of memory after %zu rows", fn, rs->n);
+  rs->ranks = r;
+  rs->cap = cap;
+  return PT_OK;
+}
+
+/* Parses one data row (fields already split) into row rs->n. */
+static pt_status parse_row(const char *path, size_t lineno, char **fields, size_t nf, rows *rs,
+                           unsigned char *seen) {
+  const size_t p = rs->p, d = rs->d, want = p + d;
+  if (nf != want)
+    return pt_error(PT_EFORMAT, "%s: %s:%zu: %s row (expected %zu fields, got %zu)", fn, path, lineno,
+                    nf < want ? "short" : "long", want, nf);
+  double *x = rs->X + rs->n * p;
+  int32_t *r = rs->ranks + rs->n * d;
+  for (size_t k = 0; k < want; k++) {
+    char *field = trim(fields[k]), *end = NULL;
+    errno = 0;
+    if (k < p) {
+      const double v = strtod(field, &end);
+      if (end == field || *end != '\0' || isnan(v))
+        return pt_error(PT_EFORMAT, "%s: %s:%zu: field %zu ('%.*s') is not a number", fn, path, lineno, k + 1,
+                        FIELD_SHOWN, field);
+      if (!isfinite(v))
+        return pt_error(PT_EFORMAT, "%s: %s:%zu: field %zu ('%.*s') is not a finite number", fn, path, lineno,
+                        k + 1, FIELD_SHOWN, field);
+      x[k] = v;
+    } else {
+      const long v = strtol(field, &end, 10);
+      if (end == field || *end != '\0')
+        return pt_error(PT_EFORMAT, "%s: %s:%zu: field %zu ('%.*s') is not a number (ranks are integers 1..%zu)", fn,
+                        path, lineno, k + 1, FIELD_SHOWN, field, d);
+      if (errno == ERANGE || v < 1 || (unsigned long)v > d)
+        return pt_error(PT_EFORMAT, "%s: %s:%zu: ranks are not a permutation of 1..%zu (field %zu is '%.*s')", fn,
+                        path, lineno, d, k + 1, FIELD_SHOWN, field);
+      r[k - p] = (int32_t)v;
+    }
+  }
+  memset(seen, 0, d);
+  for (size_t j = 0; j < d; j++) {
+    if (seen[r[j] - 1])
+      return pt_error(PT_EFORMAT, "%s: %s:%zu: ranks are not a permutation of 1..%zu (rank %" PRId32 " appears twice)",
+                      fn, path, lineno, d, r[j]);
+    seen[r[j] - 1] = 1;
+  }
+  rs->n++;
+  return PT_OK;
+}
+
+/* The file's name without its directory and without ".csv". */
+static void base_name(const char *path, char *out, size_t size) {
+  const char *slash = strrchr(path, '/');
+  const char *b = slash ? slash + 1 : path;
+  size_t len = strlen(b);
+  if (len > 4 && strcmp(b + len - 4, ".csv") == 0) len -= 4;
+  snprintf(out, size, "%.*s", (int)(len < (size_t)INT_MAX ? len : (size_t)INT_MAX), b);
+}
+
+pt_status pt_dataset_import_csv(const char *path, pt_dataset **out) {
+  PT_CHECK_PTR(fn, out);
+  *out = NULL;
+  PT_CHECK_PTR(fn, path);
+  FILE *f = fopen(path, "r");
+  if (f == NULL) return pt_error(PT_EIO, "%s: cannot open '%s': %s", fn, path, strerror(errno));
+
+  char *line = NULL, **fields = NULL;
+  unsigned char *seen = NULL;
+  size_t linecap = 0, lineno = 0;
+  rows rs = {0};
+  pt_dataset *ds = NULL;
+  pt_status st = PT_OK;
+
+  errno = 0;
+  ssize_t got = getline(&line, &linecap, f);
+  lineno = 1;
+  if (got < 0) {
+    if (ferror(f))
+      st = pt_error(PT_EIO, "%s: cannot read '%s': %s", fn, path, strerror(errno));
+    else
+      st = pt_error(PT_EFORMAT, "%s: %s: the file is empty (expected a header f1,...,fp,r1,...,rd)", fn, path);
+    goto done;
+  }
+  if (strlen(line) != (size_t)got) {
+    st = pt_error(PT_EFORMAT, "%s: %s:1: the line holds a NUL byte (not a text file?)", fn, path);
+    goto done;
+  }
+  chomp(line, (size_t)got);
+  if ((st = parse_header(path, line, &rs.p, &rs.d)) != PT_OK) goto done;
+  fields = malloc((rs.p + rs.d) * sizeof *fields);
+  seen = malloc(rs.d);
+  if (fields == NULL || seen == NULL) {
+    st = pt_error(PT_ENOMEM, "%s: out of memory", fn);
+    goto done;
+  }
+
+  for (;;) {
+    errno = 0;
+    got = getline(&line, &linecap, f);
+    if (got < 0) {
+      if (ferror(f)) st = pt_error(PT_EIO, "%s: %s:%zu: read error: %s", fn, path, lineno + 1, strerror(errno));
+      break;
+    }
+    lineno++;
+    if (strlen(line) != (size_t)got) {
+      st = pt_error(PT_EFORMAT, "%s: %s:%zu: the line holds a NUL byte", fn, path, lineno);
+      break;
+    }
+    /* Blank lines (a trailing one is common) carry no row. */
+    if (chomp(line, (size_t)got) == 0) continue;
+    const size_t nf = split_fields(line, fields, rs.p + rs.d);
+    if ((st = rows_reserve(&rs)) != PT_OK || (st = parse_row(path, lineno, fields, nf, &rs, seen)) != PT_OK) break;
+  }
+  if (st != PT_OK) goto done;
+  if (rs.n == 0) {
+    st = pt_error(PT_EFORMAT, "%s: %s: no data rows after the header", fn, path);
+    goto done;
+  }
+
+  if ((st = pt_dataset_alloc(rs.n, rs.d, rs.p, 0, 1, &ds)) != PT_OK) goto done;
+  memcpy(ds->X, rs.X, rs.n * rs.p * sizeof *ds->X);
+  memcpy(ds->ranks, rs.ranks, rs.n * rs.d * sizeof *ds->ranks);
+  for (size_t k = 0; k < rs.n * rs.d; k++) ds->Y[k] = (double)rs.d - (double)rs.ranks[k];
+  base_name(path, ds->name, sizeof ds->name);
+  snprintf(ds->source, sizeof ds->source, "%s", path);
+
+done:
+  fclose(f);
+  free(line);
+  free(fields);
+  free(seen);
+  free(rs.X);
+  free(rs.ranks);
+  *out = ds;
+  return st;
+}

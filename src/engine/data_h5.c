@@ -1,0 +1,578 @@
+/* data_h5.c: datasets in HDF5 files (layout in perturb/data.h). Saving is
+ * serial; loading and counting use parallel HDF5 (MPI-IO) and are collective.
+ *
+ * Collective loading has one rule: every rank makes the same sequence of
+ * HDF5 calls and returns the same status and message. Each phase (probe the
+ * file, open it, read its metadata, read the rows, check the values) ends with
+ * agree(), which hands every rank the first failing rank's status and message;
+ * all ranks then leave together, closing the same handles. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+
+#include "check.h"
+#include "perturb/data.h"
+
+enum { FORMAT_VERSION = 1 };
+
+/* ---- HDF5 error reporting ------------------------------------------------ */
+
+/* HDF5 prints its whole error stack to stderr by default; perturb reports one
+ * line of its own instead, so printing is off inside these functions. */
+typedef struct h5_quiet {
+  H5E_auto2_t func;
+  void *data;
+} h5_quiet;
+
+static void quiet_begin(h5_quiet *q) {
+  q->func = NULL;
+  q->data = NULL;
+  H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+static void quiet_end(const h5_quiet *q) { H5Eset_auto2(H5E_DEFAULT, q->func, q->data); }
+
+typedef struct h5_detail_buf {
+  char text[200];
+} h5_detail_buf;
+
+static herr_t detail_cb(unsigned n, const H5E_error2_t *err, void *data) {
+  h5_detail_buf *b = data;
+  if (n == 0 && err->desc != NULL) snprintf(b->text, sizeof b->text, "%s", err->desc);
+  return 0;
+}
+
+/* The most specific description on HDF5's error stack, for messages. */
+static const char *h5_detail(h5_detail_buf *b) {
+  snprintf(b->text, sizeof b->text, "%s", "no detail");
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, detail_cb, b);
+  return b->text;
+}
+
+static void close_id(hid_t *id, herr_t (*closer)(hid_t)) {
+  if (*id >= 0) closer(*id);
+  *id = -1;
+}
+
+/* ---- attributes ----------------------------------------------------------- */
+
+/* Variable-length UTF-8 strings: h5py reads them as str. */
+static int write_str_attr(hid_t obj, const char *name, const char *value) {
+  hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR), a = -1;
+  int ok = t >= 0 && sp >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 && H5Tset_cset(t, H5T_CSET_UTF8) >= 0 &&
+           (a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0 && H5Awrite(a, t, &value) >= 0;
+  close_id(&a, H5Aclose);
+  close_id(&sp, H5Sclose);
+  close_id(&t, H5Tclose);
+  return ok;
+}
+
+/* A scalar attribute of file type `ftype` written from memory type `mtype`. */
+static int write_num_attr(hid_t obj, const char *name, hid_t ftype, hid_t mtype, const void *value) {
+  hid_t sp = H5Screate(H5S_SCALAR), a = -1;
+  int ok = sp >= 0 && (a = H5Acreate2(obj, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+           H5Awrite(a, mtype, value) >= 0;
+  close_id(&a, H5Aclose);
+  close_id(&sp, H5Sclose);
+  return ok;
+}
+
+/* Reads string attribute `name` of the root group into out[size] (cut to
+ * fit); *found = 0 if there is none. Fixed- and variable-length strings are
+ * both accepted, since h5py and h5dump users write either. */
+static pt_status read_str_attr(const char *fn, const char *path, hid_t obj, const char *name, char *out,
+                               size_t size, int *found) {
+  *found = 0;
+  htri_t ex = H5Aexists(obj, name);
+  if (ex < 0) return pt_error(PT_EFORMAT, "%s: '%s': cannot read attribute '%s'", fn, path, name);
+  if (ex == 0) return PT_OK;
+  hid_t a = H5Aopen(obj, name, H5P_DEFAULT), ft = -1, mt = -1, sp = -1;
+  pt_status st = PT_OK;
+  char *vbuf = NULL, *fbuf = NULL;
+  if (a < 0 || (ft = H5Aget_type(a)) < 0 || (sp = H5Aget_space(a)) < 0) {
+    st = pt_error(PT_EFORMAT, "%s: '%s': cannot open attribute '%s'", fn, path, name);
+  } else if (H5Tget_class(ft) != H5T_STRING || H5Sget_simple_extent_npoints(sp) != 1) {
+    st = pt_error(PT_EFORMAT, "%s: '%s': attribute '%s' is not a single string", fn, path, name);
+  } else {
+    const htri_t vlen = H5Tis_variable_str(ft);
+    const size_t fsize = H5Tget_size(ft);
+    mt = H5Tcopy(H5T_C_S1);
+    int ok = mt >= 0 && vlen >= 0 && H5Tset_cset(mt, H5Tget_cset(ft)) >= 0;
+    if (ok && vlen) {
+      ok = H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Aread(a, mt, &vbuf) >= 0;
+      if (ok) snprintf(out, size, "%s", vbuf ? vbuf : "");
+    } else if (ok) {
+      /* One byte more than the file's strings, so that a string that fills
+       * its slot (H5T_STR_NULLPAD, as h5py writes) still gets its NUL. */
+      ok = fsize < SIZE_MAX && (fbuf = calloc(fsize + 1, 1)) != NULL && H5Tset_size(mt, fsize + 1) >= 0 &&
+           H5Tset_strpad(mt, H5T_STR_NULLTERM) >= 0 && H5Aread(a, mt, fbuf) >= 0;
+      if (ok) snprintf(out, size, "%s", fbuf);
+    }
+    if (!ok) st = pt_error(PT_EFORMAT, "%s: '%s': cannot read string attribute '%s'", fn, path, name);
+    else *found = 1;
+  }
+  if (vbuf) H5free_memory(vbuf);
+  free(fbuf);
+  close_id(&mt, H5Tclose);
+  close_id(&sp, H5Sclose);
+  close_id(&ft, H5Tclose);
+  close_id(&a, H5Aclose);
+  return st;
+}
+
+/* Reads integer attribute `name` (a single integer) into *v; *found = 0 if absent. */
+static pt_status read_int_attr(const char *fn, const char *path, hid_t obj, const char *name, long long *v,
+                               int *found) {
+  *found = 0;
+  htri_t ex = H5Aexists(obj, name);
+  if (ex < 0) return pt_error(PT_EFORMAT, "%s: '%s': cannot read attribute '%s'", fn, path, name);
+  if (ex == 0) return PT_OK;
+  hid_t a = H5Aopen(obj, name, H5P_DEFAULT), ft = -1, sp = -1;
+  pt_status st = PT_OK;
+  if (a < 0 || (ft = H5Aget_type(a)) < 0 || (sp = H5Aget_space(a)) < 0 || H5Tget_class(ft) != H5T_INTEGER ||
+      H5Sget_simple_extent_npoints(sp) != 1 || H5Aread(a, H5T_NATIVE_LLONG, v) < 0)
+    st = pt_error(PT_EFORMAT, "%s: '%s': attribute '%s' is not a single integer", fn, path, name);
+  else
+    *found = 1;
+  close_id(&sp, H5Sclose);
+  close_id(&ft, H5Tclose);
+  close_id(&a, H5Aclose);
+  return st;
+}
+
+/* ---- save ----------------------------------------------------------------- */
+
+/* Writes the whole array `data` as dataset /name of the given shape. */
+static int write_array(hid_t fid, const char *name, hid_t ftype, hid_t mtype, int rank, const hsize_t *dims,
+                       const void *data) {
+  hid_t sp = H5Screate_simple(rank, dims, NULL), ds = -1;
+  int ok = sp >= 0 && (ds = H5Dcreate2(fid, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+           H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0;
+  close_id(&ds, H5Dclose);
+  close_id(&sp, H5Sclose);
+  return ok;
+}
+
+/* The generator's parameters, read back from the source string that
+ * pt_dataset_synthetic writes ("synthetic KIND n=.. d=.. p=.. sigma=S seed=N"):
+ * the struct has no fields of its own for them. */
+static int parse_synthetic(const pt_dataset *ds, char *kind, size_t kind_size, double *sigma, uint64_t *seed) {
+  if (strcmp(ds->name, "synthetic") != 0) return 0;
+  char k[16], s[64];
+  uint64_t sd = 0;
+  /* %*[0-9] skips the sizes without converting them (no overflow). */
+  if (sscanf(ds->source, "synthetic %15s n=%*[0-9] d=%*[0-9] p=%*[0-9] sigma=%63s seed=%" SCNu64, k, s, &sd) != 3)
+    return 0;
+  char *end = NULL;
+  const double sg = strtod(s, &end);
+  if (end == s || *end != '\0') return 0;
+  snprintf(kind, kind_size, "%s", k);
+  *sigma = sg;
+  *seed = sd;
+  return 1;
+}
+
+/* The HDF5 part of saving: creates `tmp` and writes everything into it. */
+static pt_status write_file(const pt_dataset *ds, const char *path, const char *tmp) {
+  static const char fn[] = "pt_dataset_save";
+  h5_detail_buf b;
+  hid_t fid = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (fid < 0) return pt_error(PT_EIO, "%s: cannot create '%s' (HDF5: %s)", fn, tmp, h5_detail(&b));
+  const hsize_t n = ds->n, d = ds->d, p = ds->p;
+  const hsize_t xdims[3] = {n, ds->per_label ? d : p, p}, ydims[2] = {n, d};
+  const int version = FORMAT_VERSION, per_label = ds->per_label ? 1 : 0;
+  int ok = write_array(fid, "/X", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, ds->per_label ? 3 : 2, xdims, ds->X) &&
+           write_array(fid, "/Y", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, ydims, ds->Y) &&
+           (ds->ranks == NULL || write_array(fid, "/ranks", H5T_STD_I32LE, H5T_NATIVE_INT32, 2, ydims, ds->ranks)) &&
+           write_num_attr(fid, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version) &&
+           write_str_attr(fid, "task", ds->task[0] ? ds->task : "ranking") && write_str_attr(fid, "name", ds->name) &&
+           write_str_attr(fid, "source", ds->source) &&
+           write_num_attr(fid, "features_per_label", H5T_STD_I32LE, H5T_NATIVE_INT, &per_label);
+  char kind[16];
+  double sigma = 0.0;
+  uint64_t seed = 0;
+  if (ok && parse_synthetic(ds, kind, sizeof kind, &sigma, &seed))
+    ok = write_str_attr(fid, "synthetic_kind", kind) &&
+         write_num_attr(fid, "sigma", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &sigma) &&
+         write_num_attr(fid, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &seed);
+  /* HDF5's error detail is gone by now (the closes clear its stack). */
+  pt_status st = ok ? PT_OK : pt_error(PT_EIO, "%s: writing '%s' failed", fn, path);
+  /* Closing flushes: a failure here is a failed write too. */
+  if (H5Fclose(fid) < 0 && st == PT_OK)
+    st = pt_error(PT_EIO, "%s: writing '%s' failed on close (HDF5: %s)", fn, path, h5_detail(&b));
+  return st;
+}
+
+pt_status pt_dataset_save(const pt_dataset *ds, const char *path) {
+  static const char fn[] = "pt_dataset_save";
+  PT_CHECK_PTR(fn, ds);
+  PT_CHECK_PTR(fn, path);
+  if (path[0] == '\0') return pt_error(PT_EINVAL, "%s: the path is empty", fn);
+  /* A file that load() would reject is not worth writing. */
+  pt_status st = pt_dataset_check(ds, path);
+  if (st != PT_OK) {
+    char why[1024];
+    snprintf(why, sizeof why, "%s", pt_last_error());
+    return pt_error(st, "%s: refusing to write invalid data (%s)", fn, why);
+  }
+  const size_t tlen = strlen(path) + 32;
+  char *tmp = malloc(tlen);
+  if (tmp == NULL) return pt_error(PT_ENOMEM, "%s: out of memory", fn);
+  snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
+
+  /* Creating the file by hand first gives the system's reason (permission,
+   * missing directory) that HDF5 would not report. */
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+  if (fd < 0) {
+    st = pt_error(PT_EIO, "%s: cannot write '%s': %s", fn, tmp, strerror(errno));
+    free(tmp);
+    return st;
+  }
+  close(fd);
+
+  h5_quiet q;
+  quiet_begin(&q);
+  st = write_file(ds, path, tmp);
+  quiet_end(&q);
+  /* Durable before it becomes visible under its name. */
+  if (st == PT_OK) {
+    fd = open(tmp, O_RDONLY);
+    if (fd < 0 || fsync(fd) != 0) st = pt_error(PT_EIO, "%s: cannot sync '%s': %s", fn, tmp, strerror(errno));
+    if (fd >= 0) close(fd);
+  }
+  if (st == PT_OK && rename(tmp, path) != 0)
+    st = pt_error(PT_EIO, "%s: cannot rename '%s' to '%s': %s", fn, tmp, path, strerror(errno));
+  if (st != PT_OK) remove(tmp);
+  free(tmp);
+  return st;
+}
+
+/* ---- collective load ------------------------------------------------------ */
+
+/* Every rank of comm leaves with the status and message of the lowest rank
+ * that failed (or PT_OK if none did), so that no rank carries on alone. */
+static pt_status agree(const char *fn, MPI_Comm comm, pt_status st) {
+  int rank = 0, size = 1, first = 0;
+  if (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS || MPI_Comm_size(comm, &size) != MPI_SUCCESS)
+    return pt_error(PT_EMPI, "%s: invalid communicator", fn);
+  int mine = st != PT_OK ? rank : size;
+  if (MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
+    return pt_error(PT_EMPI, "%s: MPI_Allreduce failed", fn);
+  if (first == size) return PT_OK;
+  int code = (int)st;
+  char msg[1024];
+  snprintf(msg, sizeof msg, "%s", rank == first ? pt_last_error() : "");
+  if (MPI_Bcast(&code, 1, MPI_INT, first, comm) != MPI_SUCCESS ||
+      MPI_Bcast(msg, (int)sizeof msg, MPI_CHAR, first, comm) != MPI_SUCCESS)
+    return pt_error(PT_EMPI, "%s: MPI_Bcast failed", fn);
+  msg[sizeof msg - 1] = '\0';
+  return pt_error((pt_status)code, "%s", msg);
+}
+
+/* An open dataset file and what its metadata say. */
+typedef struct h5_file {
+  hid_t fid, X, Y, R; /* R: /ranks, or -1 if the file has none */
+  size_t n, d, p;
+  int per_label;
+  char task[32], name[128], source[512];
+} h5_file;
+
+static void h5_file_close(h5_file *f) {
+  close_id(&f->R, H5Dclose);
+  close_id(&f->Y, H5Dclose);
+  close_id(&f->X, H5Dclose);
+  close_id(&f->fid, H5Fclose);
+}
+
+/* Rank-local: the file exists, is readable and is HDF5. */
+static pt_status probe(const char *fn, const char *path) {
+  struct stat sb;
+  if (stat(path, &sb) != 0) return pt_error(PT_EIO, "%s: cannot open '%s': %s", fn, path, strerror(errno));
+  if (!S_ISREG(sb.st_mode)) return pt_error(PT_EIO, "%s: cannot open '%s': not a regular file", fn, path);
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) return pt_error(PT_EIO, "%s: cannot open '%s': %s", fn, path, strerror(errno));
+  fclose(f);
+  const htri_t is = H5Fis_hdf5(path);
+  h5_detail_buf b;
+  if (is < 0) return pt_error(PT_EIO, "%s: cannot read '%s' (HDF5: %s)", fn, path, h5_detail(&b));
+  if (is == 0) return pt_error(PT_EFORMAT, "%s: '%s' is not an HDF5 file", fn, path);
+  return PT_OK;
+}
+
+/* Opens dataset /name (a numeric array of rank rank_lo..rank_hi) into *id and
+ * its shape into dims[]; *rank_out its rank. `required` = 0: absent is fine. */
+static pt_status open_array(const char *fn, const char *path, hid_t fid, const char *name, int required,
+                            int rank_lo, int rank_hi, hid_t *id, hsize_t *dims, int *rank_out) {
+  *id = -1;
+  *rank_out = 0;
+  /* H5Lexists fails rather than returning 0 when a path's parent is missing;
+   * these names are all in the root group. */
+  htri_t ex = H5Lexists(fid, name, H5P_DEFAULT);
+  if (ex > 0) {
+    H5O_info_t info;
+    if (H5Oget_info_by_name(fid, name, &info, H5P_DEFAULT) < 0 || info.type != H5O_TYPE_DATASET) ex = 0;
+  }
+  if (ex <= 0) return required ? pt_error(PT_EFORMAT, "%s: '%s' has no dataset %s", fn, path, name) : PT_OK;
+  hid_t ds = H5Dopen2(fid, name, H5P_DEFAULT), t = -1, sp = -1;
+  pt_status st = PT_OK;
+  if (ds < 0 || (t = H5Dget_type(ds)) < 0 || (sp = H5Dget_space(ds)) < 0) {
+    h5_detail_buf b;
+    st = pt_error(PT_EFORMAT, "%s: '%s': cannot open dataset %s (HDF5: %s)", fn, path, name, h5_detail(&b));
+  } else {
+    const H5T_class_t cls = H5Tget_class(t);
+    const int rank = H5Sget_simple_extent_ndims(sp);
+    if (cls != H5T_FLOAT && cls != H5T_INTEGER)
+      st = pt_error(PT_EFORMAT, "%s: '%s': dataset %s is not numeric", fn, path, name);
+    else if (rank < rank_lo || rank > rank_hi)
+      st = rank_lo == rank_hi
+             ? pt_error(PT_EFORMAT, "%s: '%s': dataset %s has %d dimensions (expected %d)", fn, path, name, rank,
+                        rank_lo)
+             : pt_error(PT_EFORMAT, "%s: '%s': dataset %s has %d dimensions (expected %d to %d)", fn, path, name,
+                        rank, rank_lo, rank_hi);
+    else if (H5Sget_simple_extent_dims(sp, dims, NULL) < 0)
+      st = pt_error(PT_EFORMAT, "%s: '%s': cannot read the shape of %s", fn, path, name);
+    else
+      *rank_out = rank;
+  }
+  close_id(&sp, H5Sclose);
+  close_id(&t, H5Tclose);
+  if (st != PT_OK) close_id(&ds, H5Dclose);
+  *id = ds;
+  return st;
+}
+
+/* The file's name without directory and ".h5" — the name of a dataset whose
+ * file has no 'name' attribute. */
+static void base_name(const char *path, char *out, size_t size) {
+  const char *slash = strrchr(path, '/');
+  const char *b = slash ? slash + 1 : path;
+  size_t len = strlen(b);
+  if (len > 3 && strcmp(b + len - 3, ".h5") == 0) len -= 3;
+  if (len > size - 1) len = size - 1;
+  memcpy(out, b, len);
+  out[len] = '\0';
+}
+
+/* Reads and checks the metadata: shapes and attributes. Same on every rank. */
+static pt_status describe(const char *fn, const char *path, h5_file *f) {
+  hsize_t xd[3] = {0, 0, 0}, yd[2] = {0, 0}, rd[2] = {0, 0};
+  int xr = 0, yr = 0, rr = 0;
+  PT_TRY(open_array(fn, path, f->fid, "/X", 1, 2, 3, &f->X, xd, &xr));
+  PT_TRY(open_array(fn, path, f->fid, "/Y", 1, 2, 2, &f->Y, yd, &yr));
+  PT_TRY(open_array(fn, path, f->fid, "/ranks", 0, 2, 2, &f->R, rd, &rr));
+  if (xd[0] != yd[0])
+    return pt_error(PT_EFORMAT, "%s: '%s': /X has %llu rows but /Y has %llu", fn, path, (unsigned long long)xd[0],
+                    (unsigned long long)yd[0]);
+  if (xr == 3 && xd[1] != yd[1])
+    return pt_error(PT_EFORMAT, "%s: '%s': /X [n, d, p] has d = %llu but /Y has %llu columns", fn, path,
+                    (unsigned long long)xd[1], (unsigned long long)yd[1]);
+  if (f->R >= 0 && (rd[0] != yd[0] || rd[1] != yd[1]))
+    return pt_error(PT_EFORMAT, "%s: '%s': /ranks is [%llu, %llu] but /Y is [%llu, %llu]", fn, path,
+                    (unsigned long long)rd[0], (unsigned long long)rd[1], (unsigned long long)yd[0],
+                    (unsigned long long)yd[1]);
+  if (yd[0] == 0) return pt_error(PT_EFORMAT, "%s: '%s': the dataset has no rows", fn, path);
+  if (yd[1] == 0 || xd[xr - 1] == 0)
+    return pt_error(PT_EFORMAT, "%s: '%s': /X or /Y has an empty dimension", fn, path);
+  if (yd[0] > SIZE_MAX || yd[1] > INT32_MAX || xd[xr - 1] > SIZE_MAX)
+    return pt_error(PT_EFORMAT, "%s: '%s': the dataset is too large", fn, path);
+  f->n = (size_t)yd[0];
+  f->d = (size_t)yd[1];
+  f->p = (size_t)xd[xr - 1];
+  f->per_label = xr == 3;
+
+  long long v = 0;
+  int found = 0;
+  PT_TRY(read_int_attr(fn, path, f->fid, "format_version", &v, &found));
+  if (found && v != FORMAT_VERSION)
+    return pt_error(PT_EFORMAT, "%s: '%s': format_version %lld is not supported (this library reads %d)", fn, path,
+                    v, FORMAT_VERSION);
+  PT_TRY(read_int_attr(fn, path, f->fid, "features_per_label", &v, &found));
+  if (found && v != f->per_label)
+    return pt_error(PT_EFORMAT, "%s: '%s': features_per_label = %lld but /X has %d dimensions", fn, path, v, xr);
+  PT_TRY(read_str_attr(fn, path, f->fid, "task", f->task, sizeof f->task, &found));
+  if (!found) snprintf(f->task, sizeof f->task, "%s", "ranking");
+  if (strcmp(f->task, "ranking") != 0)
+    return pt_error(PT_EFORMAT, "%s: '%s': task '%s' is not supported (expected 'ranking')", fn, path, f->task);
+  PT_TRY(read_str_attr(fn, path, f->fid, "name", f->name, sizeof f->name, &found));
+  if (!found) base_name(path, f->name, sizeof f->name);
+  PT_TRY(read_str_attr(fn, path, f->fid, "source", f->source, sizeof f->source, &found));
+  if (!found) snprintf(f->source, sizeof f->source, "%s", path);
+  return PT_OK;
+}
+
+/* Probes and opens the file collectively and reads its metadata; on failure
+ * every rank has closed everything and returns the same status. */
+static pt_status open_collective(const char *fn, const char *path, MPI_Comm comm, h5_file *f) {
+  f->fid = f->X = f->Y = f->R = -1;
+  PT_TRY(agree(fn, comm, path == NULL ? pt_error(PT_EFAULT, "%s: argument 'path' is NULL", fn) : probe(fn, path)));
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  h5_detail_buf b;
+  pt_status st = PT_OK;
+  if (fapl < 0 || H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0)
+    st = pt_error(PT_EIO, "%s: cannot set up MPI-IO for '%s' (HDF5: %s)", fn, path, h5_detail(&b));
+  else if ((f->fid = H5Fopen(path, H5F_ACC_RDONLY, fapl)) < 0)
+    /* The file exists, is readable and has the HDF5 signature (probe), so
+     * this is a damaged file, e.g. one cut short. The detail is taken
+     * before the next HDF5 call clears the error stack. */
+    st = pt_error(PT_EFORMAT, "%s: '%s' is a damaged HDF5 file (HDF5: %s)", fn, path, h5_detail(&b));
+  close_id(&fapl, H5Pclose);
+  if ((st = agree(fn, comm, st)) == PT_OK) st = agree(fn, comm, describe(fn, path, f));
+  if (st != PT_OK) h5_file_close(f);
+  return st;
+}
+
+/* Collective read of rows [b, b + m) of dataset id (rank `rank`, trailing
+ * dims `inner`) into buf as memory type mtype. Every rank makes every read,
+ * even after an earlier failure (`prior`), so that none waits alone in a
+ * collective call; the first failure's message is the one kept. */
+static pt_status read_rows(const char *fn, const char *path, const char *name, hid_t id, hid_t mtype, int rank,
+                           const hsize_t *inner, size_t b, size_t m, void *buf, pt_status prior) {
+  hsize_t start[3] = {b, 0, 0}, count[3] = {m, 0, 0};
+  for (int k = 1; k < rank; k++) count[k] = inner[k - 1];
+  hid_t fs = H5Dget_space(id), ms = H5Screate_simple(rank, count, NULL), dxpl = H5Pcreate(H5P_DATASET_XFER);
+  /* A rank without rows still takes part in the collective read, with
+   * nothing selected. */
+  int ok = fs >= 0 && ms >= 0 && dxpl >= 0 && H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE) >= 0 &&
+           (m > 0 ? H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0
+                  : H5Sselect_none(fs) >= 0 && H5Sselect_none(ms) >= 0) &&
+           H5Dread(id, mtype, ms, fs, dxpl, buf) >= 0;
+  h5_detail_buf d;
+  pt_status st = prior;
+  if (!ok && st == PT_OK)
+    st = pt_error(PT_EIO, "%s: '%s': reading %s failed (HDF5: %s)", fn, path, name, h5_detail(&d));
+  close_id(&dxpl, H5Pclose);
+  close_id(&ms, H5Sclose);
+  close_id(&fs, H5Sclose);
+  return st;
+}
+
+/* Rank-local checks of the rows read; `b` is the first row's global index so
+ * that messages name rows as in the file. */
+static pt_status check_rows(const char *fn, const char *path, const pt_dataset *ds, size_t b, int have_ranks) {
+  const size_t d = ds->d, xr = ds->per_label ? ds->d * ds->p : ds->p;
+  for (size_t i = 0; i < ds->n; i++)
+    for (size_t k = 0; k < xr; k++)
+      if (!isfinite(ds->X[i * xr + k]))
+        return pt_error(PT_EDOM, "%s: '%s': /X row %zu holds a non-finite value (%g)", fn, path, b + i,
+                        ds->X[i * xr + k]);
+  for (size_t i = 0; i < ds->n * d; i++)
+    if (!isfinite(ds->Y[i]))
+      return pt_error(PT_EDOM, "%s: '%s': /Y row %zu holds a non-finite value (%g)", fn, path, b + i / d, ds->Y[i]);
+  unsigned char *seen = malloc(d);
+  if (seen == NULL) return pt_error(PT_ENOMEM, "%s: out of memory", fn);
+  pt_status st = PT_OK;
+  for (size_t i = 0; i < ds->n && st == PT_OK; i++) {
+    int32_t *r = ds->ranks + i * d;
+    const double *y = ds->Y + i * d;
+    /* Without /ranks the ranks come from Y: y_j = d − rank_j. */
+    if (!have_ranks)
+      for (size_t j = 0; j < d; j++) {
+        const double rk = (double)d - y[j];
+        r[j] = rk >= 1 && rk <= (double)d && rk == floor(rk) ? (int32_t)rk : 0;
+      }
+    memset(seen, 0, d);
+    for (size_t j = 0; j < d && st == PT_OK; j++) {
+      if (r[j] < 1 || (size_t)r[j] > d || seen[r[j] - 1])
+        st = have_ranks ? pt_error(PT_EFORMAT, "%s: '%s': /ranks row %zu is not a permutation of 1..%zu", fn, path,
+                                   b + i, d)
+                        : pt_error(PT_EFORMAT,
+                                   "%s: '%s': /Y row %zu is not a ranking (a permutation of 0..%zu) and there is no "
+                                   "/ranks", fn, path, b + i, d - 1);
+      else
+        seen[r[j] - 1] = 1;
+    }
+    for (size_t j = 0; j < d && st == PT_OK; j++)
+      if (y[j] != (double)d - (double)r[j])
+        st = pt_error(PT_EFORMAT, "%s: '%s': /Y row %zu does not match /ranks (Y[%zu] = %g, d - rank = %g)", fn, path,
+                      b + i, j, y[j], (double)d - (double)r[j]);
+  }
+  free(seen);
+  return st;
+}
+
+/* A dataset of 0 rows, for a rank whose range is empty (pt_dataset_alloc
+ * wants n >= 1). Its arrays hold one zeroed element so that they are never
+ * NULL. */
+static pt_status alloc_empty(const char *fn, size_t d, size_t p, int per_label, pt_dataset **out) {
+  pt_status st = pt_dataset_alloc(1, d, p, per_label, 1, out);
+  if (st == PT_OK) (*out)->n = 0;
+  else pt_error(st, "%s: out of memory", fn);
+  return st;
+}
+
+pt_status pt_dataset_load(const char *path, MPI_Comm comm, size_t row_begin, size_t row_end, pt_dataset **out) {
+  static const char fn[] = "pt_dataset_load";
+  if (out) *out = NULL;
+  if (comm == MPI_COMM_NULL) return pt_error(PT_EINVAL, "%s: the communicator is MPI_COMM_NULL", fn);
+  h5_quiet q;
+  quiet_begin(&q);
+  h5_file f = {.fid = -1, .X = -1, .Y = -1, .R = -1};
+  pt_dataset *ds = NULL;
+  pt_status st = agree(fn, comm, out == NULL ? pt_error(PT_EFAULT, "%s: argument 'out' is NULL", fn) : PT_OK);
+  if (st == PT_OK) st = open_collective(fn, path, comm, &f);
+  if (st != PT_OK) goto leave;
+
+  const size_t end = row_end < f.n ? row_end : f.n;
+  char end_text[32]; /* SIZE_MAX means "to the end" */
+  if (row_end == SIZE_MAX) snprintf(end_text, sizeof end_text, "%s", "end");
+  else snprintf(end_text, sizeof end_text, "%zu", row_end);
+  /* An empty range is fine (more ranks than rows leaves some with none);
+   * one past the end or reversed is a caller's mistake. */
+  if (row_begin > f.n)
+    st = pt_error(PT_EINVAL, "%s: '%s': row range [%zu, %s) starts beyond the %zu rows of the file", fn, path,
+                  row_begin, end_text, f.n);
+  else if (row_begin > row_end)
+    st = pt_error(PT_EINVAL, "%s: '%s': row range [%zu, %s) ends before it begins", fn, path, row_begin, end_text);
+  else if (row_begin == end)
+    st = alloc_empty(fn, f.d, f.p, f.per_label, &ds);
+  else
+    st = pt_dataset_alloc(end - row_begin, f.d, f.p, f.per_label, 1, &ds);
+  if ((st = agree(fn, comm, st)) != PT_OK) goto done;
+
+  const size_t m = ds->n;
+  const hsize_t xin[2] = {f.per_label ? f.d : f.p, f.p}, yin[1] = {f.d};
+  st = read_rows(fn, path, "/X", f.X, H5T_NATIVE_DOUBLE, f.per_label ? 3 : 2, xin, row_begin, m, ds->X, PT_OK);
+  st = read_rows(fn, path, "/Y", f.Y, H5T_NATIVE_DOUBLE, 2, yin, row_begin, m, ds->Y, st);
+  if (f.R >= 0) st = read_rows(fn, path, "/ranks", f.R, H5T_NATIVE_INT32, 2, yin, row_begin, m, ds->ranks, st);
+  if (st == PT_OK) st = check_rows(fn, path, ds, row_begin, f.R >= 0);
+  if ((st = agree(fn, comm, st)) != PT_OK) goto done;
+
+  memcpy(ds->task, f.task, sizeof ds->task);
+  memcpy(ds->name, f.name, sizeof ds->name);
+  memcpy(ds->source, f.source, sizeof ds->source);
+  *out = ds;
+  ds = NULL;
+
+done:
+  pt_dataset_free(&ds);
+  h5_file_close(&f);
+leave:
+  quiet_end(&q);
+  return st;
+}
+
+pt_status pt_dataset_count_rows(const char *path, MPI_Comm comm, size_t *n) {
+  static const char fn[] = "pt_dataset_count_rows";
+  if (comm == MPI_COMM_NULL) return pt_error(PT_EINVAL, "%s: the communicator is MPI_COMM_NULL", fn);
+  h5_quiet q;
+  quiet_begin(&q);
+  h5_file f = {.fid = -1, .X = -1, .Y = -1, .R = -1};
+  pt_status st = agree(fn, comm, n == NULL ? pt_error(PT_EFAULT, "%s: argument 'n' is NULL", fn) : PT_OK);
+  if (st == PT_OK) st = open_collective(fn, path, comm, &f);
+  if (st == PT_OK) {
+    *n = f.n;
+    h5_file_close(&f);
+  }
+  quiet_end(&q);
+  return st;
+}

@@ -1,0 +1,75 @@
+/* dist.c: the rank grid and collective agreement on errors. */
+#include "dist.h"
+
+#include <math.h>
+#include <string.h>
+
+pt_status pt_decomp_choose(int nranks, int rank, size_t batch, size_t samples, int split_samples, int64_t want_i,
+                           int64_t want_s, pt_decomp *out) {
+  const size_t max_s = split_samples ? samples : 1;
+  int gi = 0, gs = 0;
+  if (want_i > 0 || want_s > 0) {
+    gi = want_i > 0 ? (int)want_i : (want_s > 0 && nranks % want_s == 0 ? nranks / (int)want_s : 0);
+    gs = want_s > 0 ? (int)want_s : (gi > 0 && nranks % gi == 0 ? nranks / gi : 0);
+    if (gi <= 0 || gs <= 0 || (int64_t)gi * gs != nranks)
+      return pt_error(PT_ECONFIG, "dist.instance_groups x dist.sample_groups must equal the %d ranks (got %lld x %lld)",
+                      nranks, (long long)want_i, (long long)want_s);
+  } else {
+    /* the largest instance split that divides the ranks and fits the batch */
+    for (int i = nranks; i >= 1; i--)
+      if (nranks % i == 0 && (size_t)i <= batch && (size_t)(nranks / i) <= max_s) {
+        gi = i;
+        gs = nranks / i;
+        break;
+      }
+    if (gi == 0)
+      return pt_error(PT_ECONFIG,
+                      "%d ranks cannot share batches of %zu instances x %zu samples%s: use at most %zu ranks",
+                      nranks, batch, samples, split_samples ? "" : " (this loss does not split samples)",
+                      batch * max_s);
+  }
+  if ((size_t)gi > batch)
+    return pt_error(PT_ECONFIG, "%d instance groups exceed the batch size %zu", gi, batch);
+  if ((size_t)gs > max_s)
+    return pt_error(PT_ECONFIG, "%d sample groups exceed the %zu samples this loss can split", gs, max_s);
+  out->nranks = nranks;
+  out->rank = rank;
+  out->instance_groups = gi;
+  out->sample_groups = gs;
+  out->igroup = rank / gs;
+  out->sgroup = rank % gs;
+  return PT_OK;
+}
+
+void pt_share(size_t count, int groups, int g, size_t *begin, size_t *end) {
+  *begin = count * (size_t)g / (size_t)groups;
+  *end = count * (size_t)(g + 1) / (size_t)groups;
+}
+
+pt_status pt_dist_agree(MPI_Comm comm, pt_status st) {
+  int rank, size;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  int mine = st == PT_OK ? size : rank, first;
+  MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
+  if (first == size) return PT_OK;
+  struct {
+    int status;
+    char text[1024];
+  } msg;
+  memset(&msg, 0, sizeof msg);
+  if (rank == first) {
+    msg.status = (int)st;
+    strncpy(msg.text, pt_last_error(), sizeof msg.text - 1);
+  }
+  MPI_Bcast(&msg, (int)sizeof msg, MPI_BYTE, first, comm);
+  if (rank != first) pt_error((pt_status)msg.status, "%s", msg.text);
+  return (pt_status)msg.status;
+}
+
+pt_status pt_to_fixed(double x, int64_t *out) {
+  if (!isfinite(x) || fabs(x) >= 1073741824.0)
+    return pt_error(PT_EDOM, "a loss value %g is not finite or too large to sum exactly (|x| must be < 2^30)", x);
+  *out = (int64_t)llround(x * PT_FIXED_SCALE);
+  return PT_OK;
+}

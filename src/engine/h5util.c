@@ -1,0 +1,123 @@
+/* h5util.c: HDF5 attribute and dataset helpers. */
+#define _POSIX_C_SOURCE 200809L
+#include "h5util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+pt_h5_quiet pt_h5_quiet_begin(void) {
+  pt_h5_quiet q;
+  H5Eget_auto2(H5E_DEFAULT, &q.func, &q.data);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  return q;
+}
+
+void pt_h5_quiet_end(pt_h5_quiet q) { H5Eset_auto2(H5E_DEFAULT, q.func, q.data); }
+
+static pt_status write_attr(hid_t obj, const char *name, hid_t type, const void *value, const char *file) {
+  hid_t space = H5Screate(H5S_SCALAR);
+  hid_t attr = space < 0 ? -1 : H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t rc = attr < 0 ? -1 : H5Awrite(attr, type, value);
+  if (attr >= 0) H5Aclose(attr);
+  if (space >= 0) H5Sclose(space);
+  if (rc < 0) return pt_error(PT_EIO, "%s: cannot write attribute '%s'", file, name);
+  return PT_OK;
+}
+
+pt_status pt_h5_write_attr_int(hid_t obj, const char *name, int64_t value, const char *file) {
+  return write_attr(obj, name, H5T_NATIVE_INT64, &value, file);
+}
+
+pt_status pt_h5_write_attr_double(hid_t obj, const char *name, double value, const char *file) {
+  return write_attr(obj, name, H5T_NATIVE_DOUBLE, &value, file);
+}
+
+pt_status pt_h5_write_attr_string(hid_t obj, const char *name, const char *value, const char *file) {
+  hid_t type = H5Tcopy(H5T_C_S1);
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  pt_status st = write_attr(obj, name, type, &value, file);
+  H5Tclose(type);
+  return st;
+}
+
+static pt_status read_attr(hid_t obj, const char *name, hid_t type, void *value, const char *file) {
+  if (H5Aexists(obj, name) <= 0) return pt_error(PT_EFORMAT, "%s: attribute '%s' is missing", file, name);
+  hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+  herr_t rc = attr < 0 ? -1 : H5Aread(attr, type, value);
+  if (attr >= 0) H5Aclose(attr);
+  if (rc < 0) return pt_error(PT_EFORMAT, "%s: cannot read attribute '%s'", file, name);
+  return PT_OK;
+}
+
+pt_status pt_h5_read_attr_int(hid_t obj, const char *name, int64_t *value, const char *file) {
+  return read_attr(obj, name, H5T_NATIVE_INT64, value, file);
+}
+
+pt_status pt_h5_read_attr_double(hid_t obj, const char *name, double *value, const char *file) {
+  return read_attr(obj, name, H5T_NATIVE_DOUBLE, value, file);
+}
+
+pt_status pt_h5_read_attr_string(hid_t obj, const char *name, char **value, const char *file) {
+  *value = NULL;
+  hid_t type = H5Tcopy(H5T_C_S1);
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  char *raw = NULL;
+  pt_status st = read_attr(obj, name, type, &raw, file);
+  H5Tclose(type);
+  if (st != PT_OK) return st;
+  *value = raw ? strdup(raw) : strdup("");
+  if (raw) H5free_memory(raw);
+  if (*value == NULL) return pt_error(PT_ENOMEM, "%s: out of memory reading '%s'", file, name);
+  return PT_OK;
+}
+
+pt_status pt_h5_write_doubles(hid_t loc, const char *name, const double *data, size_t dim0, size_t dim1,
+                              const char *file) {
+  const hsize_t dims[2] = {dim0, dim1};
+  hid_t space = H5Screate_simple(dim1 ? 2 : 1, dims, NULL);
+  hid_t set = space < 0 ? -1 : H5Dcreate2(loc, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  const size_t count = dim0 * (dim1 ? dim1 : 1);
+  herr_t rc = set < 0 ? -1 : (count > 0 ? H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0);
+  if (set >= 0) H5Dclose(set);
+  if (space >= 0) H5Sclose(space);
+  if (rc < 0) return pt_error(PT_EIO, "%s: cannot write dataset '%s'", file, name);
+  return PT_OK;
+}
+
+pt_status pt_h5_read_doubles(hid_t loc, const char *name, double *data, size_t count, const char *file) {
+  if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) return pt_error(PT_EFORMAT, "%s: dataset '%s' is missing", file, name);
+  hid_t set = H5Dopen2(loc, name, H5P_DEFAULT);
+  hid_t space = set < 0 ? -1 : H5Dget_space(set);
+  const hssize_t n = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
+  pt_status st = PT_OK;
+  if (n != (hssize_t)count)
+    st = pt_error(PT_EFORMAT, "%s: dataset '%s' holds %lld values, expected %zu", file, name, (long long)n, count);
+  else if (count > 0 && H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    st = pt_error(PT_EFORMAT, "%s: cannot read dataset '%s'", file, name);
+  if (space >= 0) H5Sclose(space);
+  if (set >= 0) H5Dclose(set);
+  return st;
+}
+
+pt_status pt_h5_commit_file(const char *path, const char *final) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0 || fsync(fd) != 0) {
+    const int e = errno;
+    if (fd >= 0) close(fd);
+    unlink(path);
+    return pt_error(PT_EIO, "cannot flush '%s': %s", path, strerror(e));
+  }
+  close(fd);
+  if (rename(path, final) != 0) {
+    const int e = errno;
+    unlink(path);
+    return pt_error(PT_EIO, "cannot rename '%s' to '%s': %s", path, final, strerror(e));
+  }
+  return PT_OK;
+}

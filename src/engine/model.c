@@ -1,0 +1,78 @@
+/* model.c: linear scorer and affine models on CBLAS. */
+#include "model.h"
+
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+pt_status pt_model_alloc(pt_model_kind kind, size_t d, size_t p, pt_model **out) {
+  *out = NULL;
+  if (d == 0 || p == 0) return pt_error(PT_EINVAL, "pt_model_alloc: a model needs d >= 1 and p >= 1");
+  pt_model *m = calloc(1, sizeof *m);
+  if (m == NULL) return pt_error(PT_ENOMEM, "pt_model_alloc: out of memory");
+  m->kind = kind;
+  m->d = d;
+  m->p = p;
+  m->nparams = kind == PT_MODEL_LINEAR_SCORER ? p : d * p + d;
+  m->params = calloc(m->nparams, sizeof *m->params);
+  if (m->params == NULL) {
+    const size_t nparams = m->nparams;
+    free(m);
+    return pt_error(PT_ENOMEM, "pt_model_alloc: out of memory for %zu parameters", nparams);
+  }
+  *out = m;
+  return PT_OK;
+}
+
+void pt_model_free(pt_model **m) {
+  if (m == NULL || *m == NULL) return;
+  free((*m)->params);
+  free(*m);
+  *m = NULL;
+}
+
+const char *pt_model_kind_name(pt_model_kind kind) {
+  return kind == PT_MODEL_LINEAR_SCORER ? "linear_scorer" : "affine";
+}
+
+pt_status pt_model_check_data(const pt_model *m, const pt_dataset *ds, const char *origin) {
+  if (ds->d != m->d || ds->p != m->p)
+    return pt_error(PT_ECONFIG, "%s: %zu labels x %zu features do not fit the model's %zu x %zu", origin, ds->d, ds->p,
+                    m->d, m->p);
+  if ((m->kind == PT_MODEL_LINEAR_SCORER) != (ds->per_label != 0))
+    return pt_error(PT_ECONFIG, "%s: model.kind = %s needs %s features, the data has %s", origin,
+                    pt_model_kind_name(m->kind), m->kind == PT_MODEL_LINEAR_SCORER ? "per-label" : "per-instance",
+                    ds->per_label ? "per-label" : "per-instance");
+  return PT_OK;
+}
+
+void pt_model_forward(const pt_model *m, const pt_dataset *ds, const size_t *rows, size_t count, double *theta) {
+  const int d = (int)m->d, p = (int)m->p;
+  for (size_t k = 0; k < count; k++) {
+    double *th = theta + k * m->d;
+    if (m->kind == PT_MODEL_LINEAR_SCORER) {
+      const double *X = ds->X + rows[k] * m->d * m->p; /* [d × p] */
+      cblas_dgemv(CblasRowMajor, CblasNoTrans, d, p, 1.0, X, p, m->params, 1, 0.0, th, 1);
+    } else {
+      const double *x = ds->X + rows[k] * m->p, *b = m->params + m->d * m->p;
+      memcpy(th, b, m->d * sizeof *th);
+      cblas_dgemv(CblasRowMajor, CblasNoTrans, d, p, 1.0, m->params, p, x, 1, 1.0, th, 1);
+    }
+  }
+}
+
+void pt_model_backward(const pt_model *m, const pt_dataset *ds, const size_t *rows, size_t count, const double *g,
+                       double scale, double *grad) {
+  const int d = (int)m->d, p = (int)m->p;
+  for (size_t k = 0; k < count; k++) {
+    const double *gk = g + k * m->d;
+    if (m->kind == PT_MODEL_LINEAR_SCORER) {
+      const double *X = ds->X + rows[k] * m->d * m->p;
+      cblas_dgemv(CblasRowMajor, CblasTrans, d, p, scale, X, p, gk, 1, 1.0, grad, 1); /* grad += s Xᵀg */
+    } else {
+      const double *x = ds->X + rows[k] * m->p;
+      cblas_dger(CblasRowMajor, d, p, scale, gk, 1, x, 1, grad, p); /* grad_W += s g xᵀ */
+      cblas_daxpy(d, scale, gk, 1, grad + m->d * m->p, 1);          /* grad_b += s g */
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/* model.h (internal): the models θ = g_w(x) the engine trains.
+ *
+ *  - linear scorer (features per label, the synthetic task): θ_ij = ⟨x_ij, w⟩,
+ *    parameters w ∈ R^p;
+ *  - affine (one feature vector per instance, the real datasets):
+ *    θ_i = W x_i + b, parameters W ∈ R^{d×p} (row-major) then b ∈ R^d.
+ * Both run on CBLAS. Parameters start at zero (the losses are convex in them
+ * and the perturbation breaks the ties of θ = 0). */
+#ifndef PERTURB_MODEL_H
+#define PERTURB_MODEL_H
+
+#include <stddef.h>
+
+#include "perturb/data.h"
+#include "perturb/error.h"
+
+typedef enum pt_model_kind { PT_MODEL_LINEAR_SCORER = 0, PT_MODEL_AFFINE = 1 } pt_model_kind;
+
+typedef struct pt_model {
+  pt_model_kind kind;
+  size_t d, p;     /* labels, features */
+  size_t nparams;  /* p, or d·p + d */
+  double *params;
+} pt_model;
+
+/* A zero model of the given kind and shape. */
+pt_status pt_model_alloc(pt_model_kind kind, size_t d, size_t p, pt_model **out);
+void pt_model_free(pt_model **m);
+
+/* "linear_scorer" or "affine". */
+const char *pt_model_kind_name(pt_model_kind kind);
+
+/* PT_ECONFIG if the model's shape does not fit the dataset's. */
+pt_status pt_model_check_data(const pt_model *m, const pt_dataset *ds, const char *origin);
+
+/* theta[k·d …] = θ of row rows[k] of ds, k = 0 … count−1. */
+void pt_model_forward(const pt_model *m, const pt_dataset *ds, const size_t *rows, size_t count, double *theta);
+
+/* grad += scale · Σ_k (∂θ_k/∂w)ᵀ g_k, in the order k = 0 … count−1. */
+void pt_model_backward(const pt_model *m, const pt_dataset *ds, const size_t *rows, size_t count, const double *g,
+                       double scale, double *grad);
+
+#endif

@@ -1,0 +1,237 @@
+/* runfile.c: writing and reading run-file snapshots (layout in runfile.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "runfile.h"
+
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "h5util.h"
+#include "perturb/version.h"
+
+#define RUN_FORMAT "perturb-run"
+#define RUN_FORMAT_VERSION 1
+
+pt_status pt_run_add_metrics(pt_run_state *s, const pt_metrics_row *row) {
+  if (s->nmetrics == s->cap_metrics) {
+    const size_t cap = s->cap_metrics ? 2 * s->cap_metrics : 16;
+    pt_metrics_row *grown = realloc(s->metrics, cap * sizeof *grown);
+    if (grown == NULL) return pt_error(PT_ENOMEM, "out of memory for the metrics table");
+    s->metrics = grown;
+    s->cap_metrics = cap;
+  }
+  s->metrics[s->nmetrics++] = *row;
+  return PT_OK;
+}
+
+/* The compound type of one metrics row, field names as in runfile.h. */
+static hid_t metrics_type(void) {
+  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(pt_metrics_row));
+  H5Tinsert(t, "epoch", HOFFSET(pt_metrics_row, epoch), H5T_NATIVE_INT64);
+  H5Tinsert(t, "step", HOFFSET(pt_metrics_row, step), H5T_NATIVE_INT64);
+  H5Tinsert(t, "wall_seconds", HOFFSET(pt_metrics_row, wall_seconds), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t, "train_loss", HOFFSET(pt_metrics_row, train_loss), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t, "test_spearman", HOFFSET(pt_metrics_row, test_spearman), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t, "test_exact", HOFFSET(pt_metrics_row, test_exact), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t, "label_perturbations_per_s", HOFFSET(pt_metrics_row, label_perturbations_per_s), H5T_NATIVE_DOUBLE);
+  return t;
+}
+
+static pt_status write_metrics(hid_t file, const pt_run_state *s, const char *path) {
+  const hsize_t dims[1] = {s->nmetrics}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {64};
+  hid_t type = metrics_type(), space = H5Screate_simple(1, dims, maxdims), plist = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(plist, 1, chunk);
+  hid_t set = H5Dcreate2(file, "metrics", type, space, H5P_DEFAULT, plist, H5P_DEFAULT);
+  herr_t rc = set < 0 ? -1 : (s->nmetrics ? H5Dwrite(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->metrics) : 0);
+  if (set >= 0) H5Dclose(set);
+  H5Pclose(plist);
+  H5Sclose(space);
+  H5Tclose(type);
+  if (rc < 0) return pt_error(PT_EIO, "%s: cannot write the metrics table", path);
+  return PT_OK;
+}
+
+static pt_status write_contents(hid_t file, const pt_run_state *s, const char *path) {
+  const pt_model *m = s->model;
+  PT_TRY(pt_h5_write_attr_string(file, "format", RUN_FORMAT, path));
+  PT_TRY(pt_h5_write_attr_int(file, "format_version", RUN_FORMAT_VERSION, path));
+  PT_TRY(pt_h5_write_attr_string(file, "perturb_version", PERTURB_VERSION, path));
+  PT_TRY(pt_h5_write_attr_string(file, "git_commit", PERTURB_GIT_COMMIT, path));
+  PT_TRY(pt_h5_write_attr_int(file, "nranks", s->nranks, path));
+  PT_TRY(pt_h5_write_attr_int(file, "instance_groups", s->instance_groups, path));
+  PT_TRY(pt_h5_write_attr_int(file, "sample_groups", s->sample_groups, path));
+  PT_TRY(pt_h5_write_attr_int(file, "complete", s->complete, path));
+  PT_TRY(pt_h5_write_attr_string(file, "status", s->complete ? "complete" : "running", path));
+  PT_TRY(pt_h5_write_attr_int(file, "epochs_done", s->epoch, path));
+  PT_TRY(pt_h5_write_attr_string(file, "config", s->config_ini, path));
+  PT_TRY(write_metrics(file, s, path));
+
+  hid_t ck = H5Gcreate2(file, "checkpoint", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (ck < 0) return pt_error(PT_EIO, "%s: cannot create /checkpoint", path);
+  pt_status st = pt_h5_write_doubles(ck, "params", m->params, m->nparams, 0, path);
+  if (st == PT_OK) st = pt_h5_write_doubles(ck, "optim_m", s->optim->m, s->optim->n, 0, path);
+  if (st == PT_OK) st = pt_h5_write_doubles(ck, "optim_v", s->optim->v, s->optim->n, 0, path);
+  if (st == PT_OK) st = pt_h5_write_attr_int(ck, "epoch", s->epoch, path);
+  if (st == PT_OK) st = pt_h5_write_attr_int(ck, "step", s->step, path);
+  if (st == PT_OK) st = pt_h5_write_attr_int(ck, "optim_t", (int64_t)s->optim->t, path);
+  if (st == PT_OK) st = pt_h5_write_attr_double(ck, "elapsed_seconds", s->elapsed, path);
+  H5Gclose(ck);
+  PT_TRY(st);
+  if (!s->complete) return PT_OK;
+
+  hid_t mg = H5Gcreate2(file, "model", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (mg < 0) return pt_error(PT_EIO, "%s: cannot create /model", path);
+  st = pt_h5_write_doubles(mg, "params", m->params, m->nparams, 0, path);
+  if (st == PT_OK && m->kind == PT_MODEL_LINEAR_SCORER) st = pt_h5_write_doubles(mg, "w", m->params, m->p, 0, path);
+  if (st == PT_OK && m->kind == PT_MODEL_AFFINE) st = pt_h5_write_doubles(mg, "W", m->params, m->d, m->p, path);
+  if (st == PT_OK && m->kind == PT_MODEL_AFFINE) st = pt_h5_write_doubles(mg, "b", m->params + m->d * m->p, m->d, 0, path);
+  if (st == PT_OK) st = pt_h5_write_attr_string(mg, "kind", pt_model_kind_name(m->kind), path);
+  if (st == PT_OK) st = pt_h5_write_attr_int(mg, "d", (int64_t)m->d, path);
+  if (st == PT_OK) st = pt_h5_write_attr_int(mg, "p", (int64_t)m->p, path);
+  H5Gclose(mg);
+  return st;
+}
+
+pt_status pt_runfile_write(const char *path, const pt_run_state *s) {
+  char tmp[4096];
+  if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp)
+    return pt_error(PT_EIO, "run file path too long: '%s'", path);
+  pt_h5_quiet q = pt_h5_quiet_begin();
+  hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (file < 0) {
+    pt_h5_quiet_end(q);
+    return pt_error(PT_EIO, "cannot create the run file '%s' (is the directory writable?)", path);
+  }
+  pt_status st = write_contents(file, s, path);
+  if (H5Fclose(file) < 0 && st == PT_OK) st = pt_error(PT_EIO, "%s: cannot close the file", path);
+  pt_h5_quiet_end(q);
+  if (st != PT_OK) {
+    unlink(tmp);
+    return st;
+  }
+  return pt_h5_commit_file(tmp, path);
+}
+
+static pt_status read_model_group(hid_t g, const char *path, pt_model **out) {
+  char *kind = NULL;
+  int64_t d = 0, p = 0;
+  PT_TRY(pt_h5_read_attr_string(g, "kind", &kind, path));
+  pt_status st = pt_h5_read_attr_int(g, "d", &d, path);
+  if (st == PT_OK) st = pt_h5_read_attr_int(g, "p", &p, path);
+  pt_model_kind mk = PT_MODEL_AFFINE;
+  if (st == PT_OK && strcmp(kind, "linear_scorer") == 0) mk = PT_MODEL_LINEAR_SCORER;
+  else if (st == PT_OK && strcmp(kind, "affine") != 0) st = pt_error(PT_EFORMAT, "%s: unknown model kind '%s'", path, kind);
+  free(kind);
+  if (st == PT_OK && (d < 1 || p < 1)) st = pt_error(PT_EFORMAT, "%s: bad model shape %lld x %lld", path, (long long)d, (long long)p);
+  if (st == PT_OK) st = pt_model_alloc(mk, (size_t)d, (size_t)p, out);
+  if (st == PT_OK) st = pt_h5_read_doubles(g, "params", (*out)->params, (*out)->nparams, path);
+  if (st != PT_OK) pt_model_free(out);
+  return st;
+}
+
+static pt_status open_run(const char *path, hid_t *file) {
+  if (access(path, F_OK) != 0) return pt_error(PT_EIO, "cannot open run file '%s': no such file", path);
+  if (H5Fis_hdf5(path) <= 0) return pt_error(PT_EFORMAT, "'%s' is not an HDF5 file", path);
+  *file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (*file < 0) return pt_error(PT_EIO, "cannot open run file '%s'", path);
+  char *format = NULL;
+  pt_status st = pt_h5_read_attr_string(*file, "format", &format, path);
+  if (st == PT_OK && strcmp(format, RUN_FORMAT) != 0) st = pt_error(PT_EFORMAT, "'%s' is not a perturb run file", path);
+  free(format);
+  if (st != PT_OK) {
+    H5Fclose(*file);
+    pt_error(PT_EFORMAT, "'%s' is not a perturb run file (%s)", path, pt_last_error());
+  }
+  return st;
+}
+
+pt_status pt_runfile_read_model(const char *path, pt_model **out) {
+  *out = NULL;
+  pt_h5_quiet q = pt_h5_quiet_begin();
+  hid_t file;
+  pt_status st = open_run(path, &file);
+  if (st == PT_OK) {
+    if (H5Lexists(file, "model", H5P_DEFAULT) <= 0) {
+      st = pt_error(PT_EFORMAT, "%s: no /model (the run did not complete)", path);
+    } else {
+      hid_t g = H5Gopen2(file, "model", H5P_DEFAULT);
+      st = read_model_group(g, path, out);
+      H5Gclose(g);
+    }
+    H5Fclose(file);
+  }
+  pt_h5_quiet_end(q);
+  return st;
+}
+
+static pt_status read_contents(hid_t file, const char *path, pt_run_state *s) {
+  int64_t v;
+  PT_TRY(pt_h5_read_attr_string(file, "config", &s->config_ini, path));
+  PT_TRY(pt_h5_read_attr_int(file, "complete", &v, path));
+  s->complete = (int)v;
+  PT_TRY(pt_h5_read_attr_int(file, "nranks", &v, path));
+  s->nranks = (int)v;
+  PT_TRY(pt_h5_read_attr_int(file, "instance_groups", &v, path));
+  s->instance_groups = (int)v;
+  PT_TRY(pt_h5_read_attr_int(file, "sample_groups", &v, path));
+  s->sample_groups = (int)v;
+  if (H5Lexists(file, "checkpoint", H5P_DEFAULT) <= 0) return pt_error(PT_EFORMAT, "%s: no /checkpoint", path);
+  hid_t ck = H5Gopen2(file, "checkpoint", H5P_DEFAULT);
+  int64_t epoch = 0, step = 0, t = 0;
+  pt_status st = pt_h5_read_attr_int(ck, "epoch", &epoch, path);
+  if (st == PT_OK) st = pt_h5_read_attr_int(ck, "step", &step, path);
+  if (st == PT_OK) st = pt_h5_read_attr_int(ck, "optim_t", &t, path);
+  if (st == PT_OK) st = pt_h5_read_attr_double(ck, "elapsed_seconds", &s->elapsed, path);
+  /* the model's shape comes from the stored config; the caller checks it */
+  if (st == PT_OK && s->model) st = pt_h5_read_doubles(ck, "params", s->model->params, s->model->nparams, path);
+  if (st == PT_OK && s->optim) st = pt_h5_read_doubles(ck, "optim_m", s->optim->m, s->optim->n, path);
+  if (st == PT_OK && s->optim) st = pt_h5_read_doubles(ck, "optim_v", s->optim->v, s->optim->n, path);
+  H5Gclose(ck);
+  PT_TRY(st);
+  s->epoch = epoch;
+  s->step = step;
+  if (s->optim) s->optim->t = (uint64_t)t;
+
+  hid_t set = H5Dopen2(file, "metrics", H5P_DEFAULT);
+  if (set < 0) return pt_error(PT_EFORMAT, "%s: no /metrics", path);
+  hid_t space = H5Dget_space(set), type = metrics_type();
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  st = PT_OK;
+  s->nmetrics = 0;
+  if (n > 0) {
+    s->metrics = malloc((size_t)n * sizeof *s->metrics);
+    if (s->metrics == NULL) st = pt_error(PT_ENOMEM, "%s: out of memory", path);
+    else if (H5Dread(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->metrics) < 0)
+      st = pt_error(PT_EFORMAT, "%s: cannot read /metrics", path);
+    else s->nmetrics = s->cap_metrics = (size_t)n;
+  }
+  H5Tclose(type);
+  H5Sclose(space);
+  H5Dclose(set);
+  return st;
+}
+
+pt_status pt_runfile_read(const char *path, pt_run_state *s) {
+  pt_h5_quiet q = pt_h5_quiet_begin();
+  hid_t file;
+  pt_status st = open_run(path, &file);
+  if (st == PT_OK) {
+    st = read_contents(file, path, s);
+    H5Fclose(file);
+  }
+  pt_h5_quiet_end(q);
+  return st;
+}
+
+void pt_run_state_clear(pt_run_state *s, int owns_model) {
+  free(s->config_ini);
+  free(s->metrics);
+  if (owns_model) {
+    pt_model_free(&s->model);
+    pt_optim_free(&s->optim);
+  }
+  memset(s, 0, sizeof *s);
+}

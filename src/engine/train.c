@@ -1,0 +1,452 @@
+/* train.c: the distributed training loop (see dist.h for how ranks share a
+ * batch and why the results do not depend on how many there are). */
+#define _POSIX_C_SOURCE 200809L
+#include "train.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "dist.h"
+#include "model.h"
+#include "optim.h"
+#include "perturb/data.h"
+#include "perturb/loss.h"
+#include "perturb/perturbed.h"
+#include "perturb/rng.h"
+#include "runfile.h"
+
+#define M_PI_VALUE 3.14159265358979323846
+
+typedef enum loss_kind { LOSS_FY, LOSS_PERTURBED_SQUARED, LOSS_SQUARED, LOSS_BLACKBOX } loss_kind;
+
+/* Everything a run reads from the configuration. */
+typedef struct settings {
+  const char *train_path, *test_path, *model_kind, *noise, *optim_kind, *schedule;
+  double test_fraction, sigma, l2, epsilon, lambda, lr, momentum, beta1, beta2, adam_eps;
+  int64_t n, labels, features, synth_seed, samples, epochs, batch, seed, checkpoint_every, eval_every;
+  int64_t instance_groups, sample_groups;
+  int synth_per_label;
+  loss_kind loss;
+} settings;
+
+static pt_status read_settings(const pt_config *c, settings *s) {
+  const char *synth_kind, *loss;
+  PT_TRY(pt_config_get_string(c, "data.train", &s->train_path));
+  PT_TRY(pt_config_get_string(c, "data.test", &s->test_path));
+  PT_TRY(pt_config_get_double(c, "data.test_fraction", &s->test_fraction));
+  PT_TRY(pt_config_get_string(c, "synthetic.kind", &synth_kind));
+  PT_TRY(pt_config_get_int(c, "synthetic.n", &s->n));
+  PT_TRY(pt_config_get_int(c, "synthetic.labels", &s->labels));
+  PT_TRY(pt_config_get_int(c, "synthetic.features", &s->features));
+  PT_TRY(pt_config_get_double(c, "synthetic.sigma", &s->sigma));
+  PT_TRY(pt_config_get_int(c, "synthetic.seed", &s->synth_seed));
+  PT_TRY(pt_config_get_string(c, "model.kind", &s->model_kind));
+  PT_TRY(pt_config_get_double(c, "model.l2", &s->l2));
+  PT_TRY(pt_config_get_string(c, "loss.kind", &loss));
+  PT_TRY(pt_config_get_double(c, "loss.epsilon", &s->epsilon));
+  PT_TRY(pt_config_get_int(c, "loss.samples", &s->samples));
+  PT_TRY(pt_config_get_string(c, "loss.noise", &s->noise));
+  PT_TRY(pt_config_get_double(c, "loss.lambda", &s->lambda));
+  PT_TRY(pt_config_get_string(c, "optim.kind", &s->optim_kind));
+  PT_TRY(pt_config_get_double(c, "optim.lr", &s->lr));
+  PT_TRY(pt_config_get_double(c, "optim.momentum", &s->momentum));
+  PT_TRY(pt_config_get_double(c, "optim.beta1", &s->beta1));
+  PT_TRY(pt_config_get_double(c, "optim.beta2", &s->beta2));
+  PT_TRY(pt_config_get_double(c, "optim.adam_eps", &s->adam_eps));
+  PT_TRY(pt_config_get_string(c, "optim.schedule", &s->schedule));
+  PT_TRY(pt_config_get_int(c, "train.epochs", &s->epochs));
+  PT_TRY(pt_config_get_int(c, "train.batch_size", &s->batch));
+  PT_TRY(pt_config_get_int(c, "train.seed", &s->seed));
+  PT_TRY(pt_config_get_int(c, "train.checkpoint_every", &s->checkpoint_every));
+  PT_TRY(pt_config_get_int(c, "train.eval_every", &s->eval_every));
+  PT_TRY(pt_config_get_int(c, "dist.instance_groups", &s->instance_groups));
+  PT_TRY(pt_config_get_int(c, "dist.sample_groups", &s->sample_groups));
+  s->synth_per_label = strcmp(synth_kind, "per_label") == 0;
+  s->loss = strcmp(loss, "fy") == 0                  ? LOSS_FY
+            : strcmp(loss, "perturbed_squared") == 0 ? LOSS_PERTURBED_SQUARED
+            : strcmp(loss, "squared") == 0           ? LOSS_SQUARED
+                                                     : LOSS_BLACKBOX;
+  return PT_OK;
+}
+
+static int loss_uses_samples(loss_kind k) { return k == LOSS_FY || k == LOSS_PERTURBED_SQUARED; }
+
+/* Training and test data: files, or the synthetic generator plus a split. */
+static pt_status load_data(const settings *s, MPI_Comm comm, pt_dataset **train, pt_dataset **test) {
+  pt_status st = PT_OK;
+  pt_dataset *all = NULL;
+  if (s->train_path[0] != '\0') {
+    st = pt_dataset_load(s->train_path, comm, 0, SIZE_MAX, &all);
+  } else {
+    const pt_synthetic_params sp = {s->synth_per_label, (size_t)s->n, (size_t)s->labels, (size_t)s->features, s->sigma,
+                                    (uint64_t)s->synth_seed};
+    st = pt_dist_agree(comm, pt_dataset_synthetic(&sp, &all));
+  }
+  PT_TRY(st);
+  if (s->test_path[0] != '\0') {
+    *train = all;
+    st = pt_dataset_load(s->test_path, comm, 0, SIZE_MAX, test);
+    if (st != PT_OK) pt_dataset_free(train);
+    return st;
+  }
+  st = pt_dist_agree(comm, pt_dataset_split(all, s->test_fraction, (uint64_t)s->seed, train, test));
+  pt_dataset_free(&all);
+  return st;
+}
+
+/* The output file: refuse to clobber a run unless asked; check the directory
+ * is writable before spending any time on training. Rank 0 only. */
+static pt_status check_output(const pt_train_options *o) {
+  const int exists = access(o->out_path, F_OK) == 0;
+  if (exists && !o->force && !o->resume)
+    return pt_error(PT_EIO, "run file '%s' exists: use --force to overwrite it or --resume to continue it",
+                    o->out_path);
+  if (!exists && o->resume) return pt_error(PT_EIO, "cannot resume: run file '%s' does not exist", o->out_path);
+  char probe[4096];
+  if ((size_t)snprintf(probe, sizeof probe, "%s.probe.%ld", o->out_path, (long)getpid()) >= sizeof probe)
+    return pt_error(PT_EIO, "output path too long: '%s'", o->out_path);
+  const int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0644);
+  if (fd < 0) return pt_error(PT_EIO, "cannot write the run file '%s': %s", o->out_path, strerror(errno));
+  close(fd);
+  unlink(probe);
+  return PT_OK;
+}
+
+/* Scratch for one batch, allocated once. */
+typedef struct batch_buffers {
+  size_t *rows;      /* the batch's dataset rows */
+  uint64_t *ids;     /* the same as stream ids */
+  double *theta;     /* [B × d] */
+  double *G;         /* [B × d] per-instance gradients in θ (or sums of y*) */
+  double *yone;      /* [d] one solver output */
+  double *F;         /* [M] values F(θ + εZ_m) of one instance */
+  double *grad;      /* [nparams] */
+  size_t *order;     /* [n] the epoch's shuffle */
+} batch_buffers;
+
+static void free_buffers(batch_buffers *b) {
+  free(b->rows), free(b->ids), free(b->theta), free(b->G), free(b->yone), free(b->grad), free(b->order);
+  free(b->F);
+}
+
+static pt_status alloc_buffers(batch_buffers *b, size_t B, size_t d, size_t nparams, size_t n, size_t M) {
+  memset(b, 0, sizeof *b);
+  b->rows = malloc(B * sizeof *b->rows);
+  b->ids = malloc(B * sizeof *b->ids);
+  b->theta = malloc(B * d * sizeof *b->theta);
+  b->G = malloc((B * d + 1) * sizeof *b->G); /* + 1: the failure flag of a step */
+  b->yone = malloc(d * sizeof *b->yone);
+  b->grad = malloc(nparams * sizeof *b->grad);
+  b->order = malloc(n * sizeof *b->order);
+  b->F = malloc(M * sizeof *b->F);
+  if (!b->rows || !b->ids || !b->theta || !b->G || !b->yone || !b->grad || !b->order || !b->F) {
+    free_buffers(b);
+    return pt_error(PT_ENOMEM, "out of memory for batches of %zu instances", B);
+  }
+  return PT_OK;
+}
+
+/* The run: everything the loop needs. */
+typedef struct run {
+  settings s;
+  pt_decomp dc;
+  pt_dataset *train, *test;
+  pt_model *model;
+  pt_optim *optim;
+  pt_solver *solver;
+  pt_perturbed *perturbed;
+  gsl_rng *rng;
+  batch_buffers buf;
+  size_t d, M; /* labels; samples per instance (1 for losses without noise) */
+  int64_t total_steps;
+} run;
+
+/* The schedule's factor on the learning rate before step `t` (0-based). */
+static double lr_factor(const run *r, uint64_t t) {
+  if (strcmp(r->s.schedule, "cosine") != 0 || r->total_steps <= 1) return 1.0;
+  return 0.5 * (1.0 + cos(M_PI_VALUE * (double)t / (double)r->total_steps));
+}
+
+/* Per-instance θ-gradients of this rank's share of the batch into G (other
+ * rows zero) and this rank's part of the loss, in fixed point. */
+static pt_status batch_gradients(run *r, size_t count, int64_t *loss_fixed) {
+  const size_t d = r->d;
+  size_t ib, ie, sb, se;
+  pt_share(count, r->dc.instance_groups, r->dc.igroup, &ib, &ie);
+  pt_share(r->M, r->dc.sample_groups, r->dc.sgroup, &sb, &se);
+  memset(r->buf.G, 0, count * d * sizeof *r->buf.G);
+  pt_model_forward(r->model, r->train, r->buf.rows + ib, ie - ib, r->buf.theta + ib * d);
+  for (size_t k = ib; k < ie; k++) {
+    const double *th = r->buf.theta + k * d, *y = r->train->Y + r->buf.rows[k] * d;
+    double *g = r->buf.G + k * d, loss = 0.0;
+    int64_t fx;
+    switch (r->s.loss) {
+    case LOSS_FY:
+      /* Sums of y* over this rank's samples (integers: exact whichever ranks
+       * hold them); the loss estimate in fixed point sample by sample, so its
+       * sum does not depend on how samples are split either. */
+      PT_TRY(pt_perturbed_sample_values(r->perturbed, th, r->buf.ids[k], sb, se, g, r->buf.F));
+      for (size_t m = 0; m < se - sb; m++) {
+        PT_TRY(pt_to_fixed(r->buf.F[m] / (double)r->M, &fx));
+        *loss_fixed += fx;
+      }
+      if (r->dc.sgroup == 0) {
+        double ty = 0.0;
+        for (size_t j = 0; j < d; j++) ty += th[j] * y[j];
+        PT_TRY(pt_to_fixed(-ty, &fx));
+        *loss_fixed += fx;
+      }
+      continue;
+    case LOSS_PERTURBED_SQUARED:
+      PT_TRY(pt_loss_perturbed_squared(r->perturbed, 1, th, y, &r->buf.ids[k], &loss, g));
+      break;
+    case LOSS_SQUARED:
+      PT_TRY(pt_loss_squared(1, d, th, y, &loss, g));
+      break;
+    case LOSS_BLACKBOX:
+      PT_TRY(pt_loss_blackbox(r->solver, r->s.lambda, 1, th, y, &loss, g));
+      break;
+    }
+    PT_TRY(pt_to_fixed(loss, &fx));
+    *loss_fixed += fx;
+  }
+  return PT_OK;
+}
+
+/* One optimisation step on the batch r->buf.rows[0..count). */
+static pt_status train_step(run *r, size_t count, uint64_t epoch, int64_t *loss_fixed, MPI_Comm comm) {
+  const size_t d = r->d;
+  for (size_t k = 0; k < count; k++) r->buf.ids[k] = (uint64_t)r->buf.rows[k];
+  pt_perturbed_set_stream(r->perturbed, (uint64_t)r->s.seed, epoch);
+  const pt_status st = batch_gradients(r, count, loss_fixed);
+  /* Every row of G has one owner (or integer partial sums): the sum is exact,
+   * and every rank ends with the same G. The extra last entry counts failed
+   * ranks, so that checking for errors costs no message of its own. */
+  r->buf.G[count * d] = st == PT_OK ? 0.0 : 1.0;
+  MPI_Allreduce(MPI_IN_PLACE, r->buf.G, (int)(count * d + 1), MPI_DOUBLE, MPI_SUM, comm);
+  if (r->buf.G[count * d] != 0.0) return pt_dist_agree(comm, st);
+  if (r->s.loss == LOSS_FY)
+    for (size_t k = 0; k < count; k++) {
+      const double *y = r->train->Y + r->buf.rows[k] * d;
+      for (size_t j = 0; j < d; j++) r->buf.G[k * d + j] = r->buf.G[k * d + j] / (double)r->M - y[j];
+    }
+  /* The same weight gradient on every rank: fixed order, same arithmetic. */
+  memset(r->buf.grad, 0, r->model->nparams * sizeof *r->buf.grad);
+  pt_model_backward(r->model, r->train, r->buf.rows, count, r->buf.G, 1.0 / (double)count, r->buf.grad);
+  for (size_t k = 0; k < r->model->nparams; k++) r->buf.grad[k] += r->s.l2 * r->model->params[k];
+  pt_optim_step(r->optim, r->model->params, r->buf.grad, lr_factor(r, r->optim->t));
+  return PT_OK;
+}
+
+/* Spearman and exact-ranking counts on this rank's share of the test set,
+ * summed over ranks in integers. */
+static pt_status evaluate(run *r, MPI_Comm comm, double *spearman, double *exact) {
+  const size_t d = r->d, n = r->test->n;
+  size_t b, e;
+  pt_share(n, r->dc.nranks, r->dc.rank, &b, &e);
+  int64_t sums[2] = {0, 0}; /* Σ_i Σ_j (ŷ_ij − y_ij)², number exactly right */
+  pt_status st = PT_OK;
+  for (size_t i = b; i < e && st == PT_OK; i++) {
+    pt_model_forward(r->model, r->test, &i, 1, r->buf.theta);
+    st = pt_solver_solve(r->solver, r->buf.theta, r->buf.yone);
+    int64_t sq = 0;
+    for (size_t j = 0; j < d && st == PT_OK; j++) {
+      const int64_t diff = (int64_t)r->buf.yone[j] - (int64_t)r->test->Y[i * d + j];
+      sq += diff * diff;
+    }
+    sums[0] += sq;
+    sums[1] += sq == 0;
+  }
+  PT_TRY(pt_dist_agree(comm, st));
+  MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_INT64_T, MPI_SUM, comm);
+  const double dd = (double)d;
+  *spearman = 1.0 - 6.0 * (double)sums[0] / (dd * (dd * dd - 1.0) * (double)n);
+  *exact = (double)sums[1] / (double)n;
+  return PT_OK;
+}
+
+static void shuffle(run *r, uint64_t epoch) {
+  const pt_rng_id id = {(uint64_t)r->s.seed, PT_PURPOSE_SHUFFLE, epoch, 0, 0};
+  for (size_t i = 0; i < r->train->n; i++) r->buf.order[i] = i;
+  pt_rng_seek(r->rng, &id);
+  gsl_ran_shuffle(r->rng, r->buf.order, r->train->n, sizeof *r->buf.order);
+}
+
+static void report(const run *r, const pt_metrics_row *row, int json, double left) {
+  if (json)
+    printf("{\"epoch\":%lld,\"step\":%lld,\"wall_seconds\":%.6g,\"train_loss\":%.17g,\"test_spearman\":%.17g,"
+           "\"test_exact\":%.17g,\"label_perturbations_per_s\":%.6g}\n",
+           (long long)row->epoch, (long long)row->step, row->wall_seconds, row->train_loss, row->test_spearman,
+           row->test_exact, row->label_perturbations_per_s);
+  FILE *out = json ? stderr : stdout;
+  fprintf(out, "epoch %lld/%lld  loss %.6g  test spearman %.4f  exact %.4f  %.3g label-pert/s  elapsed %.1f s  left ~%.0f s\n",
+          (long long)row->epoch, (long long)r->s.epochs, row->train_loss, row->test_spearman, row->test_exact,
+          row->label_perturbations_per_s, row->wall_seconds, left);
+  fflush(stdout);
+  fflush(stderr);
+}
+
+/* Rank 0 writes the snapshot; everyone learns whether it worked. */
+static pt_status snapshot(run *r, pt_run_state *state, const char *path, MPI_Comm comm) {
+  pt_status st = PT_OK;
+  if (r->dc.rank == 0) st = pt_runfile_write(path, state);
+  return pt_dist_agree(comm, st);
+}
+
+static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
+  int nranks, rank;
+  MPI_Comm_size(comm, &nranks);
+  MPI_Comm_rank(comm, &rank);
+  PT_TRY(pt_dist_agree(comm, read_settings(cfg, &r->s)));
+  PT_TRY(load_data(&r->s, comm, &r->train, &r->test));
+  if (r->train->ranks == NULL)
+    return pt_dist_agree(comm, pt_error(PT_ECONFIG, "the training data is not a ranking task"));
+  if (r->test->d != r->train->d || r->test->p != r->train->p || r->test->per_label != r->train->per_label)
+    return pt_dist_agree(comm, pt_error(PT_ECONFIG, "test data (%zu labels x %zu features) does not match the "
+                                                    "training data (%zu x %zu)",
+                                        r->test->d, r->test->p, r->train->d, r->train->p));
+  r->d = r->train->d;
+  r->M = loss_uses_samples(r->s.loss) ? (size_t)r->s.samples : 1;
+  pt_model_kind mk = strcmp(r->s.model_kind, "linear_scorer") == 0 ? PT_MODEL_LINEAR_SCORER
+                     : strcmp(r->s.model_kind, "affine") == 0      ? PT_MODEL_AFFINE
+                     : r->train->per_label                         ? PT_MODEL_LINEAR_SCORER
+                                                                   : PT_MODEL_AFFINE;
+  pt_status st = pt_model_alloc(mk, r->d, r->train->p, &r->model);
+  if (st == PT_OK) st = pt_model_check_data(r->model, r->train, "training data");
+  if (st == PT_OK) st = pt_optim_alloc(strcmp(r->s.optim_kind, "sgd") == 0 ? PT_OPTIM_SGD : PT_OPTIM_ADAM,
+                                       r->model->nparams, r->s.lr, r->s.momentum, r->s.beta1, r->s.beta2,
+                                       r->s.adam_eps, &r->optim);
+  if (st == PT_OK) st = pt_solver_ranking_alloc(r->d, &r->solver);
+  if (st == PT_OK) {
+    const pt_noise_type *noise = pt_noise_by_name(r->s.noise);
+    st = noise ? pt_perturbed_alloc(r->solver, noise, r->s.epsilon, r->M, &r->perturbed) : PT_ECONFIG;
+  }
+  if (st == PT_OK) {
+    r->rng = pt_rng_alloc();
+    if (r->rng == NULL) st = PT_ENOMEM;
+  }
+  const size_t B = (size_t)r->s.batch;
+  r->total_steps = r->s.epochs * (int64_t)((r->train->n + B - 1) / B);
+  if (st == PT_OK) st = alloc_buffers(&r->buf, B, r->d, r->model->nparams, r->train->n, r->M);
+  PT_TRY(pt_dist_agree(comm, st));
+  return pt_dist_agree(comm, pt_decomp_choose(nranks, rank, B < r->train->n ? B : r->train->n, r->M,
+                                              r->s.loss == LOSS_FY, r->s.instance_groups, r->s.sample_groups,
+                                              &r->dc));
+}
+
+static void teardown(run *r) {
+  free_buffers(&r->buf);
+  if (r->rng) gsl_rng_free(r->rng);
+  pt_perturbed_free(&r->perturbed);
+  pt_solver_free(&r->solver);
+  pt_optim_free(&r->optim);
+  pt_model_free(&r->model);
+  pt_dataset_free(&r->train);
+  pt_dataset_free(&r->test);
+}
+
+/* Resuming: the stored configuration must be the one given, and the
+ * checkpoint fills the model and optimiser. */
+static pt_status resume(run *r, const pt_config *cfg, const char *path, pt_run_state *state, MPI_Comm comm) {
+  pt_run_state stored = {0};
+  pt_status st = pt_runfile_read(path, &stored);
+  pt_config *old = NULL;
+  if (st == PT_OK) st = pt_config_alloc(&old);
+  if (st == PT_OK) st = pt_config_load_string(old, stored.config_ini, path);
+  const char *diff = NULL;
+  if (st == PT_OK && !pt_config_equal(old, cfg, &diff))
+    st = pt_error(PT_ECONFIG, "cannot resume '%s': its configuration differs at %s", path, diff);
+  if (st == PT_OK && stored.complete) st = pt_error(PT_ECONFIG, "cannot resume '%s': the run is complete", path);
+  pt_config_free(&old);
+  pt_run_state_clear(&stored, 0);
+  PT_TRY(pt_dist_agree(comm, st));
+  stored.model = r->model;
+  stored.optim = r->optim;
+  st = pt_runfile_read(path, &stored);
+  if (st == PT_OK) {
+    state->epoch = stored.epoch;
+    state->step = stored.step;
+    state->elapsed = stored.elapsed;
+    for (size_t k = 0; k < stored.nmetrics && st == PT_OK; k++) st = pt_run_add_metrics(state, &stored.metrics[k]);
+  }
+  free(stored.config_ini);
+  free(stored.metrics);
+  return pt_dist_agree(comm, st);
+}
+
+pt_status pt_train(const pt_config *cfg, const pt_train_options *opt, MPI_Comm comm) {
+  run r;
+  memset(&r, 0, sizeof r);
+  int rank;
+  MPI_Comm_rank(comm, &rank);
+  pt_status st = pt_dist_agree(comm, rank == 0 ? check_output(opt) : PT_OK);
+  if (st == PT_OK) st = setup(&r, cfg, comm);
+  pt_run_state state = {0};
+  if (st == PT_OK) st = pt_dist_agree(comm, pt_config_to_ini(cfg, &state.config_ini));
+  if (st == PT_OK && opt->resume) st = resume(&r, cfg, opt->out_path, &state, comm);
+  if (st != PT_OK) {
+    teardown(&r);
+    pt_run_state_clear(&state, 0);
+    return st;
+  }
+  state.nranks = r.dc.nranks;
+  state.instance_groups = r.dc.instance_groups;
+  state.sample_groups = r.dc.sample_groups;
+  state.model = r.model;
+  state.optim = r.optim;
+  if (rank == 0 && !opt->resume)
+    fprintf(opt->json ? stderr : stdout,
+            "perturb train: %zu training / %zu test instances, %zu labels, %s model, %d ranks = %d instance x %d "
+            "sample groups\n",
+            r.train->n, r.test->n, r.d, pt_model_kind_name(r.model->kind), r.dc.nranks, r.dc.instance_groups,
+            r.dc.sample_groups);
+
+  const size_t n = r.train->n, B = (size_t)r.s.batch, d = r.d;
+  const double t_start = MPI_Wtime() - state.elapsed, t_session = MPI_Wtime();
+  const int64_t first_epoch = state.epoch;
+  for (int64_t epoch = state.epoch; epoch < r.s.epochs && st == PT_OK; epoch++) {
+    const double t_epoch = MPI_Wtime();
+    int64_t loss_fixed = 0;
+    shuffle(&r, (uint64_t)epoch);
+    for (size_t b0 = 0; b0 < n && st == PT_OK; b0 += B) {
+      const size_t count = n - b0 < B ? n - b0 : B;
+      memcpy(r.buf.rows, r.buf.order + b0, count * sizeof *r.buf.rows);
+      st = train_step(&r, count, (uint64_t)epoch, &loss_fixed, comm);
+      state.step++;
+    }
+    if (st != PT_OK) break;
+    MPI_Allreduce(MPI_IN_PLACE, &loss_fixed, 1, MPI_INT64_T, MPI_SUM, comm);
+    const double epoch_seconds = MPI_Wtime() - t_epoch;
+    pt_metrics_row row = {epoch + 1, state.step, 0, (double)loss_fixed / PT_FIXED_SCALE / (double)n, NAN, NAN,
+                          (double)n * (double)r.M * (double)d / epoch_seconds};
+    state.epoch = epoch + 1;
+    const int last = state.epoch == r.s.epochs;
+    if (last || state.epoch % r.s.eval_every == 0) st = evaluate(&r, comm, &row.test_spearman, &row.test_exact);
+    if (st != PT_OK) break;
+    state.elapsed = MPI_Wtime() - t_start;
+    row.wall_seconds = state.elapsed;
+    st = pt_run_add_metrics(&state, &row);
+    if (rank == 0)
+      report(&r, &row, opt->json,
+             (MPI_Wtime() - t_session) / (double)(state.epoch - first_epoch) * (double)(r.s.epochs - state.epoch));
+    if (st == PT_OK && !last && r.s.checkpoint_every > 0 && state.epoch % r.s.checkpoint_every == 0)
+      st = snapshot(&r, &state, opt->out_path, comm);
+  }
+  if (st == PT_OK) {
+    state.complete = 1;
+    st = snapshot(&r, &state, opt->out_path, comm);
+  }
+  if (st == PT_OK && rank == 0) fprintf(opt->json ? stderr : stdout, "run file: %s (complete)\n", opt->out_path);
+  teardown(&r);
+  state.model = NULL;
+  state.optim = NULL;
+  pt_run_state_clear(&state, 0);
+  return st;
+}

@@ -1,0 +1,24 @@
+/* train.h (internal): `perturb train`, the distributed training loop. */
+#ifndef PERTURB_TRAIN_H
+#define PERTURB_TRAIN_H
+
+#include <mpi.h>
+
+#include "perturb/config.h"
+#include "perturb/error.h"
+
+typedef struct pt_train_options {
+  const char *out_path; /* the run file */
+  int resume;           /* continue from the run file's last checkpoint */
+  int force;            /* overwrite an existing run file */
+  int json;             /* metrics as JSON lines on stdout (progress to stderr) */
+} pt_train_options;
+
+/*
+ * Trains with the resolved configuration `cfg` (the same on every rank),
+ * writing the run file. Collective over `comm`: every rank returns the same
+ * status, and on failure the same message.
+ */
+pt_status pt_train(const pt_config *cfg, const pt_train_options *opt, MPI_Comm comm);
+
+#endif
