@@ -32,8 +32,23 @@ mpirun_args=(-n "$np")
 [ "$(id -u)" -eq 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 [ "$np" -gt "$(nproc)" ] && mpirun_args+=(--oversubscribe)
 
-sigmas=${SIGMAS:-"0 0.001 0.003 0.01 0.03 0.1"}
+# With d = 100 labels, adjacent clean scores are ~0.01 apart, so sigma = 0.01
+# already scrambles most test rankings: the grid goes from 0 to there.
+sigmas=${SIGMAS:-"0 0.0001 0.0003 0.001 0.003 0.01"}
 losses=${LOSSES:-"fy perturbed_squared squared blackbox"}
+# Per-loss settings on top of the config, chosen on an independent draw of the
+# data (synthetic.seed = 2, sigma in {0, 0.01}, learning rates 1e-4 ... 1) by
+# test Spearman: each loss gets its best rate; the perturbed squared loss also
+# needed Adam and a larger epsilon (with epsilon = 0.1 its Jacobian estimate is
+# too noisy at the start, where theta = 0 and every ranking is equally likely).
+loss_settings() {
+  case $1 in
+    fy) echo "" ;;
+    perturbed_squared) echo "loss.epsilon=1 optim.kind=adam optim.lr=0.01" ;;
+    squared) echo "optim.lr=0.001" ;;
+    blackbox) echo "optim.lr=0.3" ;;
+  esac
+}
 mkdir -p "$out/runs"
 for loss in $losses; do
   for sigma in $sigmas; do
@@ -46,8 +61,9 @@ for loss in $losses; do
       mode=(--resume)
     fi
     echo "== $loss sigma=$sigma"
-    mpirun "${mpirun_args[@]}" "$perturb" train "$config" loss.kind="$loss" synthetic.sigma="$sigma" \
-      --out "$run" "${mode[@]}"
+    # shellcheck disable=SC2046
+    mpirun -q "${mpirun_args[@]}" "$perturb" train "$config" loss.kind="$loss" $(loss_settings "$loss") \
+      synthetic.sigma="$sigma" --out "$run" "${mode[@]}"
   done
 done
 /usr/bin/python3 "$top/scripts/fig4_plot.py" "$out"

@@ -159,7 +159,7 @@ pt_status pt_perturbed_sums(pt_perturbed *p, size_t n, const double *theta, cons
     for (uint64_t m = sample_begin; m < sample_end; m++) {
       if (add_in_place) {
         perturb_sample(p, theta + i * d, instance_id(ids, i), m, p->z);
-        PT_TRY(p->solver->type->solve_add(p->solver, p->w, ys, p->solver_work));
+        PT_TRY(p->solver->type->solve_add(p->solver, p->w, ys, NULL, p->solver_work));
         continue;
       }
       double F;
@@ -184,7 +184,13 @@ pt_status pt_perturbed_sample_values(pt_perturbed *p, const double *theta, uint6
                     (unsigned long long)sample_end);
   const size_t d = p->d;
   memset(ysum, 0, d * sizeof *ysum);
+  const int add_in_place = p->solver->type->solve_add != NULL;
   for (uint64_t m = sample_begin; m < sample_end; m++) {
+    if (add_in_place) {
+      perturb_sample(p, theta, id, m, p->z);
+      PT_TRY(p->solver->type->solve_add(p->solver, p->w, ysum, &F[m - sample_begin], p->solver_work));
+      continue;
+    }
     PT_TRY(solve_sample(p, theta, id, m, p->z, p->y, &F[m - sample_begin]));
     for (size_t j = 0; j < d; j++) ysum[j] += p->y[j];
   }

@@ -13,9 +13,10 @@ typedef struct pt_solver_type {
   pt_status (*solve)(const pt_solver *s, const double *theta, double *y, void *work);
   /* Bytes of workspace one solve needs. */
   size_t (*work_size)(const pt_solver *s);
-  /* Optional: ysum += y*(theta), for solvers that can add their output in
-   * place more cheaply than writing it (the FY gradient's hot loop). */
-  pt_status (*solve_add)(const pt_solver *s, const double *theta, double *ysum, void *work);
+  /* Optional: ysum += y*(theta), and *value = F(theta) when value is not
+   * NULL, for solvers that can add their output in place more cheaply than
+   * writing it (the FY gradient's hot loop). */
+  pt_status (*solve_add)(const pt_solver *s, const double *theta, double *ysum, double *value, void *work);
 } pt_solver_type;
 
 struct pt_solver {

@@ -22,9 +22,17 @@ static pt_status ranking_solve(const pt_solver *s, const double *theta, double *
   return PT_OK;
 }
 
-static pt_status ranking_solve_add(const pt_solver *s, const double *theta, double *ysum, void *work) {
+static pt_status ranking_solve_add(const pt_solver *s, const double *theta, double *ysum, double *value,
+                                   void *work) {
   const uint32_t *order = sort_order(s, theta, work);
   for (size_t k = 0; k < s->d; k++) ysum[order[k]] += (double)k;
+  if (value) {
+    /* F(θ) = ⟨y*, θ⟩ = Σ_k k·θ_order[k], summed in rank order (so its last
+     * bits may differ from a sum in index order) */
+    double v = 0.0;
+    for (size_t k = 1; k < s->d; k++) v += (double)k * theta[order[k]];
+    *value = v;
+  }
   return PT_OK;
 }
 

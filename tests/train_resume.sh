@@ -6,7 +6,7 @@ set -euo pipefail
 perturb=$1
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
-cleanup() { pkill -9 -f -- "--out $tmp/cut.h5" 2>/dev/null; rm -rf "$tmp"; }
+cleanup() { pkill -9 -f -- "--out $tmp/cut.h5" 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
 cat > "$tmp/c.ini" <<'INI'
 [synthetic]

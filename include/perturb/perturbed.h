@@ -103,7 +103,9 @@ pt_status pt_perturbed_sums(pt_perturbed *p, size_t n, const double *theta, cons
  * over m ∈ [@p sample_begin, @p sample_end), and F[m − sample_begin] =
  * F(θ + εZ_m) for every sample, so that a caller can add the values its own
  * way — the engine sums them in fixed point, which makes the total independent
- * of how the samples are split between processes.
+ * of how the samples are split between processes. (The values may differ in
+ * their last bits from the terms of pt_perturbed_maximum, which sums ⟨y*, θ⟩
+ * in another order; each is deterministic.)
  */
 pt_status pt_perturbed_sample_values(pt_perturbed *p, const double *theta, uint64_t id, uint64_t sample_begin,
                                      uint64_t sample_end, double *ysum, double *F);

@@ -69,7 +69,9 @@ pt_status pt_dist_agree(MPI_Comm comm, pt_status st) {
 
 pt_status pt_to_fixed(double x, int64_t *out) {
   if (!isfinite(x) || fabs(x) >= 1073741824.0)
-    return pt_error(PT_EDOM, "a loss value %g is not finite or too large to sum exactly (|x| must be < 2^30)", x);
+    return pt_error(PT_EDOM, "a loss value reached %g (not finite, or beyond the 2^30 the exact sums allow): "
+                             "the training diverged; try a lower optim.lr",
+                    x);
   *out = (int64_t)llround(x * PT_FIXED_SCALE);
   return PT_OK;
 }

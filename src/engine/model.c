@@ -13,7 +13,7 @@ pt_status pt_model_alloc(pt_model_kind kind, size_t d, size_t p, pt_model **out)
   m->kind = kind;
   m->d = d;
   m->p = p;
-  m->nparams = kind == PT_MODEL_LINEAR_SCORER ? p : d * p + d;
+  m->nparams = kind == PT_MODEL_LINEAR_SCORER ? p + 1 : d * p + d;
   m->params = calloc(m->nparams, sizeof *m->params);
   if (m->params == NULL) {
     const size_t nparams = m->nparams;
@@ -24,8 +24,18 @@ pt_status pt_model_alloc(pt_model_kind kind, size_t d, size_t p, pt_model **out)
   return PT_OK;
 }
 
+pt_status pt_model_reserve(pt_model *m, size_t rows) {
+  if (m->kind != PT_MODEL_AFFINE || rows <= m->xbuf_rows) return PT_OK;
+  double *buf = realloc(m->xbuf, rows * m->p * sizeof *buf);
+  if (buf == NULL) return pt_error(PT_ENOMEM, "out of memory for a batch of %zu feature rows", rows);
+  m->xbuf = buf;
+  m->xbuf_rows = rows;
+  return PT_OK;
+}
+
 void pt_model_free(pt_model **m) {
   if (m == NULL || *m == NULL) return;
+  free((*m)->xbuf);
   free((*m)->params);
   free(*m);
   *m = NULL;
@@ -52,7 +62,8 @@ void pt_model_forward(const pt_model *m, const pt_dataset *ds, const size_t *row
     double *th = theta + k * m->d;
     if (m->kind == PT_MODEL_LINEAR_SCORER) {
       const double *X = ds->X + rows[k] * m->d * m->p; /* [d × p] */
-      cblas_dgemv(CblasRowMajor, CblasNoTrans, d, p, 1.0, X, p, m->params, 1, 0.0, th, 1);
+      for (size_t j = 0; j < m->d; j++) th[j] = m->params[m->p];
+      cblas_dgemv(CblasRowMajor, CblasNoTrans, d, p, 1.0, X, p, m->params, 1, 1.0, th, 1);
     } else {
       const double *x = ds->X + rows[k] * m->p, *b = m->params + m->d * m->p;
       memcpy(th, b, m->d * sizeof *th);
@@ -64,15 +75,22 @@ void pt_model_forward(const pt_model *m, const pt_dataset *ds, const size_t *row
 void pt_model_backward(const pt_model *m, const pt_dataset *ds, const size_t *rows, size_t count, const double *g,
                        double scale, double *grad) {
   const int d = (int)m->d, p = (int)m->p;
+  if (m->kind == PT_MODEL_AFFINE) {
+    /* grad_W += s Gᵀ X_batch as one GEMM (BLAS 3 beats count rank-one updates),
+     * grad_b += s Σ_k g_k in batch order */
+    for (size_t k = 0; k < count; k++) memcpy(m->xbuf + k * m->p, ds->X + rows[k] * m->p, m->p * sizeof(double));
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, p, (int)count, scale, g, d, m->xbuf, p, 1.0, grad, p);
+    for (size_t k = 0; k < count; k++) cblas_daxpy(d, scale, g + k * m->d, 1, grad + m->d * m->p, 1);
+    return;
+  }
   for (size_t k = 0; k < count; k++) {
     const double *gk = g + k * m->d;
     if (m->kind == PT_MODEL_LINEAR_SCORER) {
       const double *X = ds->X + rows[k] * m->d * m->p;
-      cblas_dgemv(CblasRowMajor, CblasTrans, d, p, scale, X, p, gk, 1, 1.0, grad, 1); /* grad += s Xᵀg */
-    } else {
-      const double *x = ds->X + rows[k] * m->p;
-      cblas_dger(CblasRowMajor, d, p, scale, gk, 1, x, 1, grad, p); /* grad_W += s g xᵀ */
-      cblas_daxpy(d, scale, gk, 1, grad + m->d * m->p, 1);          /* grad_b += s g */
+      cblas_dgemv(CblasRowMajor, CblasTrans, d, p, scale, X, p, gk, 1, 1.0, grad, 1); /* grad_w += s Xᵀg */
+      double sum = 0.0;
+      for (size_t j = 0; j < m->d; j++) sum += gk[j];
+      grad[m->p] += scale * sum; /* grad_c += s Σ_j g_j */
     }
   }
 }

@@ -1,7 +1,9 @@
 /* model.h (internal): the models θ = g_w(x) the engine trains.
  *
- *  - linear scorer (features per label, the synthetic task): θ_ij = ⟨x_ij, w⟩,
- *    parameters w ∈ R^p;
+ *  - linear scorer (features per label, the synthetic task): θ_ij = ⟨x_ij, w⟩ + c,
+ *    parameters w ∈ R^p then the shared intercept c. The intercept changes no
+ *    ranking and no FY gradient (Σ_j (ŷ_j − y_j) = 0 on the permutahedron), but
+ *    lets the squared loss match the embedding's mean (d − 1)/2;
  *  - affine (one feature vector per instance, the real datasets):
  *    θ_i = W x_i + b, parameters W ∈ R^{d×p} (row-major) then b ∈ R^d.
  * Both run on CBLAS. Parameters start at zero (the losses are convex in them
@@ -19,8 +21,10 @@ typedef enum pt_model_kind { PT_MODEL_LINEAR_SCORER = 0, PT_MODEL_AFFINE = 1 } p
 typedef struct pt_model {
   pt_model_kind kind;
   size_t d, p;     /* labels, features */
-  size_t nparams;  /* p, or d·p + d */
+  size_t nparams;  /* p + 1, or d·p + d */
   double *params;
+  double *xbuf;    /* affine: a batch's feature rows gathered for one GEMM */
+  size_t xbuf_rows;
 } pt_model;
 
 /* A zero model of the given kind and shape. */
@@ -33,10 +37,16 @@ const char *pt_model_kind_name(pt_model_kind kind);
 /* PT_ECONFIG if the model's shape does not fit the dataset's. */
 pt_status pt_model_check_data(const pt_model *m, const pt_dataset *ds, const char *origin);
 
+/* Workspace for backward passes over batches of up to `rows` instances (call
+ * once, before training: backward passes allocate nothing). */
+pt_status pt_model_reserve(pt_model *m, size_t rows);
+
 /* theta[k·d …] = θ of row rows[k] of ds, k = 0 … count−1. */
 void pt_model_forward(const pt_model *m, const pt_dataset *ds, const size_t *rows, size_t count, double *theta);
 
-/* grad += scale · Σ_k (∂θ_k/∂w)ᵀ g_k, in the order k = 0 … count−1. */
+/* grad += scale · Σ_k (∂θ_k/∂w)ᵀ g_k. The arithmetic depends only on the
+ * batch (its rows in order and count), never on the process: the affine model
+ * gathers the rows and makes one GEMM call (count ≤ the reserved rows). */
 void pt_model_backward(const pt_model *m, const pt_dataset *ds, const size_t *rows, size_t count, const double *g,
                        double scale, double *grad);
 

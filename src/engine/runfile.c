@@ -86,6 +86,7 @@ static pt_status write_contents(hid_t file, const pt_run_state *s, const char *p
   if (mg < 0) return pt_error(PT_EIO, "%s: cannot create /model", path);
   st = pt_h5_write_doubles(mg, "params", m->params, m->nparams, 0, path);
   if (st == PT_OK && m->kind == PT_MODEL_LINEAR_SCORER) st = pt_h5_write_doubles(mg, "w", m->params, m->p, 0, path);
+  if (st == PT_OK && m->kind == PT_MODEL_LINEAR_SCORER) st = pt_h5_write_attr_double(mg, "intercept", m->params[m->p], path);
   if (st == PT_OK && m->kind == PT_MODEL_AFFINE) st = pt_h5_write_doubles(mg, "W", m->params, m->d, m->p, path);
   if (st == PT_OK && m->kind == PT_MODEL_AFFINE) st = pt_h5_write_doubles(mg, "b", m->params + m->d * m->p, m->d, 0, path);
   if (st == PT_OK) st = pt_h5_write_attr_string(mg, "kind", pt_model_kind_name(m->kind), path);
@@ -143,7 +144,7 @@ static pt_status open_run(const char *path, hid_t *file) {
   free(format);
   if (st != PT_OK) {
     H5Fclose(*file);
-    pt_error(PT_EFORMAT, "'%s' is not a perturb run file (%s)", path, pt_last_error());
+    st = pt_error(PT_EFORMAT, "'%s' is not a perturb run file", path);
   }
   return st;
 }

@@ -9,7 +9,8 @@
  *                label_perturbations_per_s
  *   /checkpoint  params, optim_m, optim_v; attributes epoch, step, optim_t,
  *                elapsed_seconds — everything the run needs to continue
- *   /model       (complete runs) params, and w [p] or W [d, p] + b [d];
+ *   /model       (complete runs) params, and w [p] (+ attribute intercept) or
+ *                W [d, p] + b [d];
  *                attributes kind, d, p
  *
  * The file is only ever replaced whole: each write goes to a temporary file

@@ -309,9 +309,10 @@ static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
   if (r->train->ranks == NULL)
     return pt_dist_agree(comm, pt_error(PT_ECONFIG, "the training data is not a ranking task"));
   if (r->test->d != r->train->d || r->test->p != r->train->p || r->test->per_label != r->train->per_label)
-    return pt_dist_agree(comm, pt_error(PT_ECONFIG, "test data (%zu labels x %zu features) does not match the "
-                                                    "training data (%zu x %zu)",
-                                        r->test->d, r->test->p, r->train->d, r->train->p));
+    return pt_dist_agree(comm, pt_error(PT_ECONFIG, "test data (%zu labels, %zu features per %s) does not match the "
+                                                    "training data (%zu labels, %zu features per %s)",
+                                        r->test->d, r->test->p, r->test->per_label ? "label" : "instance", r->train->d,
+                                        r->train->p, r->train->per_label ? "label" : "instance"));
   r->d = r->train->d;
   r->M = loss_uses_samples(r->s.loss) ? (size_t)r->s.samples : 1;
   pt_model_kind mk = strcmp(r->s.model_kind, "linear_scorer") == 0 ? PT_MODEL_LINEAR_SCORER
@@ -333,6 +334,7 @@ static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
     if (r->rng == NULL) st = PT_ENOMEM;
   }
   const size_t B = (size_t)r->s.batch;
+  if (st == PT_OK) st = pt_model_reserve(r->model, B);
   r->total_steps = r->s.epochs * (int64_t)((r->train->n + B - 1) / B);
   if (st == PT_OK) st = alloc_buffers(&r->buf, B, r->d, r->model->nparams, r->train->n, r->M);
   PT_TRY(pt_dist_agree(comm, st));
