@@ -61,7 +61,7 @@ def main(out):
             cells = []
             for l in losses:
                 r = table.get((l, s))
-                cells.append(f"{r[2]:.3f} ({r[3]:.4f})" if r else "–")
+                cells.append(f"{r[2]:.3f} ({r[3]:.6f})" if r else "–")
             f.write(f"| {s:g} | " + " | ".join(cells) + " |\n")
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
