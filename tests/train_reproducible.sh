@@ -43,5 +43,11 @@ run s22 4 loss.kind=fy loss.samples=8 dist.instance_groups=2 dist.sample_groups=
 run s11 1 loss.kind=fy loss.samples=8
 if /usr/bin/python3 "$here/compare_runs.py" "$tmp"/s11.h5 "$tmp"/s14.h5 "$tmp"/s22.h5; then
   echo "ok: FY M=8 with samples split 1x4 and 2x2"; else echo "FAIL: sample split"; fails=$((fails + 1)); fi
-echo "train_reproducible: $((4 - fails)) passed, $fails failed"
+# eval splits the dataset's rows over the ranks: the same numbers on 1 and 3 ranks
+"$perturb" gen "$tmp/c.ini" synthetic.seed=9 --out "$tmp/eval.h5" >/dev/null
+e1=$(timeout 120 mpirun -q -n 1 "$perturb" eval "$tmp/np1.h5" "$tmp/eval.h5" --json)
+e3=$(timeout 120 mpirun -q -n 3 --oversubscribe "$perturb" eval "$tmp/np1.h5" "$tmp/eval.h5" --json)
+if [ -n "$e1" ] && [ "$e1" = "$e3" ]; then echo "ok: eval on 1 and 3 ranks: $e1"; else
+  echo "FAIL: eval differs: '$e1' vs '$e3'"; fails=$((fails + 1)); fi
+echo "train_reproducible: $((5 - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]

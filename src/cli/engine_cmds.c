@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "dist.h"
+#include "metrics.h"
 #include "model.h"
 #include "perturb/config.h"
 #include "perturb/data.h"
@@ -220,35 +221,24 @@ int pt_cli_eval(int argc, char **argv) {
   if (st == PT_OK) st = pt_dataset_load(a.positional[1], MPI_COMM_WORLD, b, e, &ds);
   if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_model_check_data(model, ds, a.positional[1]));
   if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_solver_ranking_alloc(model->d, &solver));
-  int64_t sums[2] = {0, 0};
+  int64_t counts[2] = {0, 0};
   if (st == PT_OK) {
     double *theta = malloc(model->d * sizeof *theta), *y = malloc(model->d * sizeof *y);
-    if (!theta || !y) st = pt_error(PT_ENOMEM, "out of memory");
-    for (size_t i = 0; i < ds->n && st == PT_OK; i++) {
-      pt_model_forward(model, ds, &i, 1, theta);
-      st = pt_solver_solve(solver, theta, y);
-      int64_t sq = 0;
-      for (size_t j = 0; j < model->d; j++) {
-        const int64_t diff = (int64_t)y[j] - (int64_t)ds->Y[i * model->d + j];
-        sq += diff * diff;
-      }
-      sums[0] += sq;
-      sums[1] += sq == 0;
-    }
+    st = theta && y ? pt_rank_counts(model, ds, 0, ds->n, solver, theta, y, counts)
+                    : pt_error(PT_ENOMEM, "out of memory");
     free(theta);
     free(y);
     st = pt_dist_agree(MPI_COMM_WORLD, st);
   }
   if (st == PT_OK) {
-    MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
-    const double d = (double)model->d;
-    const double spearman = 1.0 - 6.0 * (double)sums[0] / (d * (d * d - 1.0) * (double)n);
-    const double exact = (double)sums[1] / (double)n;
+    MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    double spearman, exact;
+    pt_rank_metrics(counts, n, model->d, &spearman, &exact);
     if (rank == 0) {
       if (a.json)
         printf("{\"instances\":%zu,\"spearman\":%.17g,\"exact\":%.17g}\n", n, spearman, exact);
       else
-        printf("%s on %s: %zu instances, Spearman %.4f, exact %.4f\n", a.positional[0], a.positional[1], n, spearman,
+        printf("%s on %s: %zu instances, Spearman %.6f, exact %.4f\n", a.positional[0], a.positional[1], n, spearman,
                exact);
     }
   }

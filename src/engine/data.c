@@ -2,6 +2,7 @@
  * and the synthetic ranking generator. CSV import is in data_csv.c and HDF5
  * files in data_h5.c. */
 #include "perturb/data.h"
+#include "data_impl.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -268,4 +269,15 @@ done:
   if (st != PT_OK) pt_dataset_free(&ds);
   *out = ds;
   return st;
+}
+
+void pt_path_stem(const char *path, const char *suffix, char *out, size_t size) {
+  const char *slash = strrchr(path, '/');
+  const char *b = slash ? slash + 1 : path;
+  size_t len = strlen(b);
+  const size_t sl = strlen(suffix);
+  if (len > sl && strcmp(b + len - sl, suffix) == 0) len -= sl;
+  if (len > size - 1) len = size - 1;
+  memcpy(out, b, len);
+  out[len] = '\0';
 }

@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "perturb/data.h"
+#include "data_impl.h"
 
 static const char fn[] = "pt_dataset_import_csv";
 
@@ -160,14 +161,6 @@ static pt_status parse_row(const char *path, size_t lineno, char **fields, size_
   return PT_OK;
 }
 
-/* The file's name without its directory and without ".csv". */
-static void base_name(const char *path, char *out, size_t size) {
-  const char *slash = strrchr(path, '/');
-  const char *b = slash ? slash + 1 : path;
-  size_t len = strlen(b);
-  if (len > 4 && strcmp(b + len - 4, ".csv") == 0) len -= 4;
-  snprintf(out, size, "%.*s", (int)(len < (size_t)INT_MAX ? len : (size_t)INT_MAX), b);
-}
 
 pt_status pt_dataset_import_csv(const char *path, pt_dataset **out) {
   PT_CHECK_PTR(fn, out);
@@ -233,7 +226,7 @@ pt_status pt_dataset_import_csv(const char *path, pt_dataset **out) {
   memcpy(ds->X, rs.X, rs.n * rs.p * sizeof *ds->X);
   memcpy(ds->ranks, rs.ranks, rs.n * rs.d * sizeof *ds->ranks);
   for (size_t k = 0; k < rs.n * rs.d; k++) ds->Y[k] = (double)rs.d - (double)rs.ranks[k];
-  base_name(path, ds->name, sizeof ds->name);
+  pt_path_stem(path, ".csv", ds->name, sizeof ds->name);
   snprintf(ds->source, sizeof ds->source, "%s", path);
 
 done:

@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "perturb/data.h"
+#include "data_impl.h"
 
 enum { FORMAT_VERSION = 1 };
 
@@ -351,17 +352,6 @@ static pt_status open_array(const char *fn, const char *path, hid_t fid, const c
   return st;
 }
 
-/* The file's name without directory and ".h5" — the name of a dataset whose
- * file has no 'name' attribute. */
-static void base_name(const char *path, char *out, size_t size) {
-  const char *slash = strrchr(path, '/');
-  const char *b = slash ? slash + 1 : path;
-  size_t len = strlen(b);
-  if (len > 3 && strcmp(b + len - 3, ".h5") == 0) len -= 3;
-  if (len > size - 1) len = size - 1;
-  memcpy(out, b, len);
-  out[len] = '\0';
-}
 
 /* Reads and checks the metadata: shapes and attributes. Same on every rank. */
 static pt_status describe(const char *fn, const char *path, h5_file *f) {
@@ -404,7 +394,7 @@ static pt_status describe(const char *fn, const char *path, h5_file *f) {
   if (strcmp(f->task, "ranking") != 0)
     return pt_error(PT_EFORMAT, "%s: '%s': task '%s' is not supported (expected 'ranking')", fn, path, f->task);
   PT_TRY(read_str_attr(fn, path, f->fid, "name", f->name, sizeof f->name, &found));
-  if (!found) base_name(path, f->name, sizeof f->name);
+  if (!found) pt_path_stem(path, ".h5", f->name, sizeof f->name);
   PT_TRY(read_str_attr(fn, path, f->fid, "source", f->source, sizeof f->source, &found));
   if (!found) snprintf(f->source, sizeof f->source, "%s", path);
   return PT_OK;

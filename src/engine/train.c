@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "dist.h"
+#include "metrics.h"
 #include "model.h"
 #include "optim.h"
 #include "perturb/data.h"
@@ -248,27 +249,12 @@ static pt_status train_step(run *r, size_t count, uint64_t epoch, int64_t *loss_
 /* Spearman and exact-ranking counts on this rank's share of the test set,
  * summed over ranks in integers. */
 static pt_status evaluate(run *r, MPI_Comm comm, double *spearman, double *exact) {
-  const size_t d = r->d, n = r->test->n;
   size_t b, e;
-  pt_share(n, r->dc.nranks, r->dc.rank, &b, &e);
-  int64_t sums[2] = {0, 0}; /* Σ_i Σ_j (ŷ_ij − y_ij)², number exactly right */
-  pt_status st = PT_OK;
-  for (size_t i = b; i < e && st == PT_OK; i++) {
-    pt_model_forward(r->model, r->test, &i, 1, r->buf.theta);
-    st = pt_solver_solve(r->solver, r->buf.theta, r->buf.yone);
-    int64_t sq = 0;
-    for (size_t j = 0; j < d && st == PT_OK; j++) {
-      const int64_t diff = (int64_t)r->buf.yone[j] - (int64_t)r->test->Y[i * d + j];
-      sq += diff * diff;
-    }
-    sums[0] += sq;
-    sums[1] += sq == 0;
-  }
-  PT_TRY(pt_dist_agree(comm, st));
-  MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_INT64_T, MPI_SUM, comm);
-  const double dd = (double)d;
-  *spearman = 1.0 - 6.0 * (double)sums[0] / (dd * (dd * dd - 1.0) * (double)n);
-  *exact = (double)sums[1] / (double)n;
+  pt_share(r->test->n, r->dc.nranks, r->dc.rank, &b, &e);
+  int64_t counts[2] = {0, 0};
+  PT_TRY(pt_dist_agree(comm, pt_rank_counts(r->model, r->test, b, e, r->solver, r->buf.theta, r->buf.yone, counts)));
+  MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_INT64_T, MPI_SUM, comm);
+  pt_rank_metrics(counts, r->test->n, r->d, spearman, exact);
   return PT_OK;
 }
 
