@@ -329,6 +329,67 @@ static void test_memory(void) {
 
 /* ---- CSV ------------------------------------------------------------------- */
 
+/* K-fold splits partition the rows (each row in exactly one test fold, and
+ * never in its own training part); standardising uses the training part's
+ * statistics only. */
+static void test_folds(void) {
+  SAY("k-fold splits and standardisation\n");
+  pt_synthetic_params sp = {0, 23, 4, 3, 0.1, 8};
+  pt_dataset *ds = NULL;
+  CHECK_OK(pt_dataset_synthetic(&sp, &ds));
+  if (ds == NULL) return;
+  /* tag each row by its first feature, which is continuous hence unique */
+  const size_t K = 5;
+  int seen[23] = {0};
+  size_t test_total = 0;
+  for (size_t k = 0; k < K; k++) {
+    pt_dataset *train = NULL, *test = NULL;
+    CHECK_OK(pt_dataset_kfold(ds, K, k, 3, &train, &test));
+    if (train == NULL || test == NULL) break;
+    CHECK(train->n + test->n == ds->n, "fold %zu: %zu + %zu rows, not %zu", k, train->n, test->n, ds->n);
+    CHECK(test->n == (k + 1) * ds->n / K - k * ds->n / K, "fold %zu holds %zu rows", k, test->n);
+    test_total += test->n;
+    for (size_t t = 0; t < test->n; t++) {
+      size_t row = ds->n;
+      for (size_t i = 0; i < ds->n; i++)
+        if (ds->X[i * ds->p] == test->X[t * ds->p]) row = i;
+      CHECK(row < ds->n, "fold %zu: test row %zu is not a row of the data", k, t);
+      if (row < ds->n) seen[row]++;
+      for (size_t u = 0; u < train->n; u++)
+        CHECK(train->X[u * ds->p] != test->X[t * ds->p], "fold %zu: a test row is also a training row", k);
+    }
+    /* the same seed gives the same folds */
+    pt_dataset *train2 = NULL, *test2 = NULL;
+    CHECK_OK(pt_dataset_kfold(ds, K, k, 3, &train2, &test2));
+    CHECK(test2 && memcmp(test->X, test2->X, test->n * ds->p * sizeof(double)) == 0, "fold %zu differs on repeat", k);
+    pt_dataset_free(&train2);
+    pt_dataset_free(&test2);
+    if (k == 0) {
+      /* standardise: training features get mean 0 and deviation 1 */
+      CHECK_OK(pt_dataset_standardize(train, test));
+      for (size_t j = 0; j < ds->p; j++) {
+        double m = 0.0, v = 0.0;
+        for (size_t i = 0; i < train->n; i++) m += train->X[i * ds->p + j];
+        m /= (double)train->n;
+        for (size_t i = 0; i < train->n; i++) v += (train->X[i * ds->p + j] - m) * (train->X[i * ds->p + j] - m);
+        v /= (double)(train->n - 1);
+        CHECK(fabs(m) < 1e-12 && fabs(v - 1.0) < 1e-12, "feature %zu after standardising: mean %g, variance %g", j, m, v);
+      }
+    }
+    pt_dataset_free(&train);
+    pt_dataset_free(&test);
+  }
+  CHECK(test_total == ds->n, "the test folds hold %zu rows, not %zu", test_total, ds->n);
+  for (size_t i = 0; i < ds->n; i++) CHECK(seen[i] == 1, "row %zu is in %d test folds", i, seen[i]);
+  pt_dataset *a = NULL, *b = NULL;
+  if (rank == 0) {
+    CHECK_FAILS_MSG(pt_dataset_kfold(ds, 24, 0, 1, &a, &b), PT_EINVAL, "folds");
+    CHECK_FAILS_MSG(pt_dataset_kfold(ds, 1, 0, 1, &a, &b), PT_EINVAL, "folds");
+    CHECK_FAILS_MSG(pt_dataset_kfold(ds, 5, 5, 1, &a, &b), PT_EINVAL, "fold 5");
+  }
+  pt_dataset_free(&ds);
+}
+
 static void test_csv_real(void) {
   if (rank != 0) return;
   if (realdir[0] == '\0') {
@@ -863,6 +924,7 @@ int main(int argc, char **argv) {
 
   test_synthetic();
   test_memory();
+  test_folds();
   test_csv_real();
   test_csv_bad();
   test_h5_round_trip();

@@ -85,6 +85,12 @@ expect "resume a complete run" "complete" -- train "$G" --out "$tmp/exists.h5" -
 expect "resume with another config" "differs" -- train "$G" loss.epsilon=2 --out "$tmp/exists.h5" --resume
 expect "more ranks than pairs (FY)" "cannot share" --np 3 -- train "$G" train.batch_size=1 loss.samples=2 "${O[@]}"
 expect "more ranks than instances (squared)" "cannot share" --np 3 -- train "$G" loss.kind=squared train.batch_size=2 "${O[@]}"
+mkdir -p "$tmp/csvdir"
+printf 'f1,f2,r1,r2,r3\n1,2,1,2,3\n3,4,3,1,2\n5,6,2,3,1\n' > "$tmp/csvdir/three.csv"
+expect "missing dataset directory" "cannot read the dataset directory" -- train "$G" data.dataset=three data.csv_dir="$tmp/nodir" "${O[@]}"
+expect "dataset not present" "no dataset 'nope'" -- train "$G" data.dataset=nope data.csv_dir="$tmp/csvdir" "${O[@]}"
+expect "more folds than instances" "data.folds = 5 exceeds the 3 instances" -- train "$G" data.dataset=three data.csv_dir="$tmp/csvdir" data.folds=5 "${O[@]}"
+expect "fold out of range" "data.fold = 3" -- train "$G" data.folds=3 data.fold=3 "${O[@]}"
 expect "CSV short row" "short row" -- import "$tmp/short.csv" --out "$tmp/x.h5"
 expect "CSV text in a number" "is not a number" -- import "$tmp/text.csv" --out "$tmp/x.h5"
 expect "CSV ranks not a permutation" "permutation" -- import "$tmp/perm.csv" --out "$tmp/x.h5"

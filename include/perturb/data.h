@@ -118,6 +118,24 @@ pt_status pt_dataset_subset(const pt_dataset *ds, const size_t *rows, size_t cou
 pt_status pt_dataset_split(const pt_dataset *ds, double test_fraction, uint64_t seed, pt_dataset **train,
                            pt_dataset **test);
 
+/**
+ * K-fold cross-validation split: the rows are shuffled with (seed,
+ * PT_PURPOSE_SPLIT) — the same shuffle for every k, so the K test parts
+ * partition the rows — and @p test gets part k (rows [k·n/K, (k+1)·n/K) of the
+ * shuffle), @p train the rest, both in shuffled order. Requires
+ * 2 ≤ K ≤ n and k < K (#PT_EINVAL naming the values otherwise).
+ */
+pt_status pt_dataset_kfold(const pt_dataset *ds, size_t K, size_t k, uint64_t seed, pt_dataset **train,
+                           pt_dataset **test);
+
+/**
+ * Standardises the features of @p train and @p test (may be NULL) in place
+ * with the mean and standard deviation of each feature over @p train only
+ * (for per-label features, over all instances and labels). A constant
+ * feature is only centred.
+ */
+pt_status pt_dataset_standardize(pt_dataset *train, pt_dataset *test);
+
 #ifdef __cplusplus
 }
 #endif

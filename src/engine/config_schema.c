@@ -22,6 +22,20 @@
     "HDF5 dataset file to test on; empty: split test_fraction of the training data")                           \
   X("data", "test_fraction", PT_CONFIG_DOUBLE, "0.2", 0.01, 0.9, 0, NULL,                                      \
     "fraction of the training data held out for testing when [data] test is empty")                            \
+  X("data", "dataset", PT_CONFIG_STRING, "", 0, 0, 0, NULL,                                                    \
+    "label-ranking dataset NAME read from csv_dir/NAME.csv (instead of data.train)")                           \
+  X("data", "csv_dir", PT_CONFIG_STRING, "", 0, 0, 0, NULL,                                                    \
+    "directory of label-ranking CSV files; empty: the environment variable PERTURB_LABEL_RANKING_DIR")         \
+  X("data", "folds", PT_CONFIG_INT, "0", 0, 1000, 0, NULL,                                                     \
+    "K-fold cross-validation: 0 for a train/test split, else test on fold data.fold of K")                     \
+  X("data", "fold", PT_CONFIG_INT, "0", 0, 999, 0, NULL, "the outer test fold, 0..folds-1")                    \
+  X("data", "inner_folds", PT_CONFIG_INT, "0", 0, 1000, 0, NULL,                                               \
+    "nested cross-validation: validate on fold inner_fold of the outer training part (0: off)")               \
+  X("data", "inner_fold", PT_CONFIG_INT, "0", 0, 999, 0, NULL, "the inner validation fold, 0..inner_folds-1")  \
+  X("data", "split_seed", PT_CONFIG_INT, "0", 0, PT_SEED_MAX, 0, NULL,                                         \
+    "seed of the train/test split and of the fold assignment")                                                 \
+  X("data", "standardize", PT_CONFIG_BOOL, "false", 0, 0, 0, NULL,                                             \
+    "standardise each feature with the mean and deviation of the training part")                               \
   X("synthetic", "kind", PT_CONFIG_CHOICE, "per_label", 0, 0, 0, "per_label|affine",                           \
     "ranking generator: per_label (features per label, theta_ij = <x_ij, w0>) or affine (theta_i = W0 x_i)")   \
   X("synthetic", "n", PT_CONFIG_INT, "2000", 2, 100000000, 0, NULL, "number of generated instances")           \

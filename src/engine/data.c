@@ -175,6 +175,83 @@ pt_status pt_dataset_split(const pt_dataset *ds, double test_fraction, uint64_t 
   return st;
 }
 
+pt_status pt_dataset_kfold(const pt_dataset *ds, size_t K, size_t k, uint64_t seed, pt_dataset **train,
+                           pt_dataset **test) {
+  static const char fn[] = "pt_dataset_kfold";
+  PT_CHECK_PTR(fn, train);
+  PT_CHECK_PTR(fn, test);
+  *train = NULL;
+  *test = NULL;
+  PT_CHECK_PTR(fn, ds);
+  if (K < 2 || K > ds->n)
+    return pt_error(PT_EINVAL, "%s: %zu folds need 2 <= folds <= the %zu instances of '%s'", fn, K, ds->n, ds->name);
+  if (k >= K) return pt_error(PT_EINVAL, "%s: fold %zu is not in 0..%zu", fn, k, K - 1);
+  if (ds->n > (size_t)UINT32_MAX) return pt_error(PT_EINVAL, "%s: %zu rows are too many to shuffle", fn, ds->n);
+  const size_t n = ds->n, begin = k * n / K, end = (k + 1) * n / K;
+  size_t *perm = malloc(n * sizeof *perm);
+  gsl_rng *r = pt_rng_alloc();
+  if (perm == NULL || r == NULL) {
+    free(perm);
+    if (r) gsl_rng_free(r);
+    return pt_error(PT_ENOMEM, "%s: out of memory", fn);
+  }
+  for (size_t i = 0; i < n; i++) perm[i] = i;
+  /* epoch = 1 keeps this shuffle apart from pt_dataset_split's */
+  const pt_rng_id id = {seed, PT_PURPOSE_SPLIT, 1, 0, 0};
+  pt_rng_seek(r, &id);
+  gsl_ran_shuffle(r, perm, n, sizeof *perm);
+  gsl_rng_free(r);
+  pt_status st = pt_dataset_subset(ds, perm + begin, end - begin, test);
+  if (st == PT_OK) {
+    /* the training rows, in shuffled order, without the test fold */
+    memmove(perm + begin, perm + end, (n - end) * sizeof *perm);
+    st = pt_dataset_subset(ds, perm, n - (end - begin), train);
+  }
+  if (st != PT_OK) {
+    pt_dataset_free(test);
+    pt_dataset_free(train);
+  }
+  free(perm);
+  return st;
+}
+
+pt_status pt_dataset_standardize(pt_dataset *train, pt_dataset *test) {
+  static const char fn[] = "pt_dataset_standardize";
+  PT_CHECK_PTR(fn, train);
+  if (test && (test->p != train->p || test->per_label != train->per_label))
+    return pt_error(PT_EINVAL, "%s: the test features do not match the training features", fn);
+  const size_t p = train->p, rows = train->n * (train->per_label ? train->d : 1);
+  double *mean = calloc(p, sizeof *mean), *sd = calloc(p, sizeof *sd);
+  if (mean == NULL || sd == NULL) {
+    free(mean);
+    free(sd);
+    return pt_error(PT_ENOMEM, "%s: out of memory", fn);
+  }
+  /* two passes: the mean, then the squared deviations (no cancellation) */
+  for (size_t r = 0; r < rows; r++)
+    for (size_t j = 0; j < p; j++) mean[j] += train->X[r * p + j];
+  for (size_t j = 0; j < p; j++) mean[j] /= (double)rows;
+  for (size_t r = 0; r < rows; r++)
+    for (size_t j = 0; j < p; j++) {
+      const double dev = train->X[r * p + j] - mean[j];
+      sd[j] += dev * dev;
+    }
+  for (size_t j = 0; j < p; j++) {
+    sd[j] = rows > 1 ? sqrt(sd[j] / (double)(rows - 1)) : 0.0;
+    if (!(sd[j] > 0)) sd[j] = 1.0; /* a constant feature is only centred */
+  }
+  pt_dataset *parts[2] = {train, test};
+  for (int k = 0; k < 2; k++) {
+    if (parts[k] == NULL) continue;
+    const size_t nr = parts[k]->n * (parts[k]->per_label ? parts[k]->d : 1);
+    for (size_t r = 0; r < nr; r++)
+      for (size_t j = 0; j < p; j++) parts[k]->X[r * p + j] = (parts[k]->X[r * p + j] - mean[j]) / sd[j];
+  }
+  free(mean);
+  free(sd);
+  return PT_OK;
+}
+
 /* ---- synthetic ranking task -------------------------------------------- */
 
 /* sigma printed so that strtod gives it back exactly, yet short when it can

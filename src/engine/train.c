@@ -29,10 +29,12 @@ typedef enum loss_kind { LOSS_FY, LOSS_PERTURBED_SQUARED, LOSS_SQUARED, LOSS_BLA
 
 /* Everything a run reads from the configuration. */
 typedef struct settings {
-  const char *train_path, *test_path, *model_kind, *noise, *optim_kind, *schedule;
+  const char *train_path, *test_path, *model_kind, *noise, *optim_kind, *schedule, *dataset, *csv_dir;
   double test_fraction, sigma, l2, epsilon, lambda, lr, momentum, beta1, beta2, adam_eps;
   int64_t n, labels, features, synth_seed, samples, epochs, batch, seed, checkpoint_every, eval_every;
   int64_t instance_groups, sample_groups;
+  int64_t folds, fold, inner_folds, inner_fold, split_seed;
+  int standardize;
   int synth_per_label;
   loss_kind loss;
 } settings;
@@ -42,6 +44,14 @@ static pt_status read_settings(const pt_config *c, settings *s) {
   PT_TRY(pt_config_get_string(c, "data.train", &s->train_path));
   PT_TRY(pt_config_get_string(c, "data.test", &s->test_path));
   PT_TRY(pt_config_get_double(c, "data.test_fraction", &s->test_fraction));
+  PT_TRY(pt_config_get_string(c, "data.dataset", &s->dataset));
+  PT_TRY(pt_config_get_string(c, "data.csv_dir", &s->csv_dir));
+  PT_TRY(pt_config_get_int(c, "data.folds", &s->folds));
+  PT_TRY(pt_config_get_int(c, "data.fold", &s->fold));
+  PT_TRY(pt_config_get_int(c, "data.inner_folds", &s->inner_folds));
+  PT_TRY(pt_config_get_int(c, "data.inner_fold", &s->inner_fold));
+  PT_TRY(pt_config_get_int(c, "data.split_seed", &s->split_seed));
+  PT_TRY(pt_config_get_bool(c, "data.standardize", &s->standardize));
   PT_TRY(pt_config_get_string(c, "synthetic.kind", &synth_kind));
   PT_TRY(pt_config_get_int(c, "synthetic.n", &s->n));
   PT_TRY(pt_config_get_int(c, "synthetic.labels", &s->labels));
@@ -79,26 +89,83 @@ static pt_status read_settings(const pt_config *c, settings *s) {
 
 static int loss_uses_samples(loss_kind k) { return k == LOSS_FY || k == LOSS_PERTURBED_SQUARED; }
 
-/* Training and test data: files, or the synthetic generator plus a split. */
-static pt_status load_data(const settings *s, MPI_Comm comm, pt_dataset **train, pt_dataset **test) {
-  pt_status st = PT_OK;
-  pt_dataset *all = NULL;
-  if (s->train_path[0] != '\0') {
-    st = pt_dataset_load(s->train_path, comm, 0, SIZE_MAX, &all);
+/* The whole dataset: an HDF5 file, a label-ranking CSV by name, or the
+ * synthetic generator. Collective; the same on every rank. */
+static pt_status load_all(const settings *s, MPI_Comm comm, pt_dataset **all) {
+  if (s->train_path[0] != '\0' && s->dataset[0] != '\0')
+    return pt_dist_agree(comm, pt_error(PT_ECONFIG, "give data.train or data.dataset, not both"));
+  if (s->train_path[0] != '\0') return pt_dataset_load(s->train_path, comm, 0, SIZE_MAX, all);
+  pt_status st;
+  if (s->dataset[0] != '\0') {
+    const char *dir = s->csv_dir[0] != '\0' ? s->csv_dir : getenv("PERTURB_LABEL_RANKING_DIR");
+    char path[4096];
+    if (dir == NULL || dir[0] == '\0')
+      st = pt_error(PT_ECONFIG, "data.dataset = %s needs data.csv_dir or the environment variable "
+                                "PERTURB_LABEL_RANKING_DIR",
+                    s->dataset);
+    else if ((size_t)snprintf(path, sizeof path, "%s/%s.csv", dir, s->dataset) >= sizeof path)
+      st = pt_error(PT_ECONFIG, "dataset path too long: %s/%s.csv", dir, s->dataset);
+    else if (access(dir, R_OK | X_OK) != 0)
+      st = pt_error(PT_EIO, "cannot read the dataset directory '%s': %s", dir, strerror(errno));
+    else if (access(path, F_OK) != 0)
+      st = pt_error(PT_EIO, "no dataset '%s' in '%s' (no file %s)", s->dataset, dir, path);
+    else
+      st = pt_dataset_import_csv(path, all);
   } else {
-    const pt_synthetic_params sp = {s->synth_per_label, (size_t)s->n, (size_t)s->labels, (size_t)s->features, s->sigma,
-                                    (uint64_t)s->synth_seed};
-    st = pt_dist_agree(comm, pt_dataset_synthetic(&sp, &all));
+    const pt_synthetic_params sp = {s->synth_per_label, (size_t)s->n, (size_t)s->labels, (size_t)s->features,
+                                    s->sigma, (uint64_t)s->synth_seed};
+    st = pt_dataset_synthetic(&sp, all);
   }
-  PT_TRY(st);
+  return pt_dist_agree(comm, st);
+}
+
+/* Training and test (or validation) parts: a test file, K-fold
+ * cross-validation (nested if asked), or a random split; then standardised
+ * with the training part's statistics if asked. */
+static pt_status load_data(const settings *s, MPI_Comm comm, pt_dataset **train, pt_dataset **test) {
+  pt_dataset *all = NULL, *outer = NULL, *outer_test = NULL;
+  PT_TRY(load_all(s, comm, &all));
+  pt_status st = PT_OK;
   if (s->test_path[0] != '\0') {
     *train = all;
+    all = NULL;
     st = pt_dataset_load(s->test_path, comm, 0, SIZE_MAX, test);
-    if (st != PT_OK) pt_dataset_free(train);
-    return st;
+  } else if (s->folds > 0) {
+    if (s->fold >= s->folds)
+      st = pt_error(PT_ECONFIG, "data.fold = %lld is not one of the %lld folds (0..%lld)", (long long)s->fold,
+                    (long long)s->folds, (long long)s->folds - 1);
+    else if ((size_t)s->folds > all->n)
+      st = pt_error(PT_ECONFIG, "data.folds = %lld exceeds the %zu instances of '%s'", (long long)s->folds, all->n,
+                    all->name);
+    else
+      st = pt_dataset_kfold(all, (size_t)s->folds, (size_t)s->fold, (uint64_t)s->split_seed, &outer, &outer_test);
+    if (st == PT_OK && s->inner_folds > 0) {
+      /* nested: validate on an inner fold of the outer training part */
+      if (s->inner_fold >= s->inner_folds)
+        st = pt_error(PT_ECONFIG, "data.inner_fold = %lld is not one of the %lld inner folds", (long long)s->inner_fold,
+                      (long long)s->inner_folds);
+      else if ((size_t)s->inner_folds > outer->n)
+        st = pt_error(PT_ECONFIG, "data.inner_folds = %lld exceeds the %zu training instances of fold %lld",
+                      (long long)s->inner_folds, outer->n, (long long)s->fold);
+      else
+        st = pt_dataset_kfold(outer, (size_t)s->inner_folds, (size_t)s->inner_fold, (uint64_t)s->split_seed + 1,
+                              train, test);
+      pt_dataset_free(&outer);
+      pt_dataset_free(&outer_test);
+    } else if (st == PT_OK) {
+      *train = outer;
+      *test = outer_test;
+    }
+    st = pt_dist_agree(comm, st);
+  } else {
+    st = pt_dist_agree(comm, pt_dataset_split(all, s->test_fraction, (uint64_t)s->split_seed, train, test));
   }
-  st = pt_dist_agree(comm, pt_dataset_split(all, s->test_fraction, (uint64_t)s->seed, train, test));
   pt_dataset_free(&all);
+  if (st == PT_OK && s->standardize) st = pt_dist_agree(comm, pt_dataset_standardize(*train, *test));
+  if (st != PT_OK) {
+    pt_dataset_free(train);
+    pt_dataset_free(test);
+  }
   return st;
 }
 
