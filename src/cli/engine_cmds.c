@@ -1,5 +1,5 @@
 /* engine_cmds.c: the commands that use MPI and HDF5: gen, import, train,
- * eval, info. Each prints errors as one line from rank 0 and returns the
+ * sweep, eval, info. Each prints errors as one line from rank 0 and returns the
  * same exit status on every rank (1 for a failed run, 2 for a bad command line). */
 #define _POSIX_C_SOURCE 200809L
 #include <mpi.h>
@@ -16,6 +16,7 @@
 #include "perturb/data.h"
 #include "perturb/solver.h"
 #include "runfile.h"
+#include "sweep.h"
 #include "train.h"
 
 static int is_rank0(void) {
@@ -118,6 +119,72 @@ int pt_cli_train(int argc, char **argv) {
   pt_status st = pt_train(cfg, &opt, MPI_COMM_WORLD);
   pt_config_free(&cfg);
   return st == PT_OK ? 0 : fail("train", 1);
+}
+
+/* ---- perturb sweep -------------------------------------------------------- */
+
+/* `perturb sweep --help`, from rank 0. */
+static void sweep_help(void) {
+  print_help(
+      "usage: [mpirun -n P] perturb sweep CONFIG --grid section.key=v1,v2,... [--grid ...]\n"
+      "                     [section.key=value ...] --out DIR [--group-size G]\n"
+      "Trains every point of a grid: the Cartesian product of the --grid axes (the first axis\n"
+      "slowest), each point the configuration CONFIG with the overrides and one value per axis.\n"
+      "The P ranks form P/G groups of G ranks; each group takes the next point as soon as it is\n"
+      "free and trains it (as perturb train would on G ranks: the same results on any G).\n"
+      "  --grid section.key=v1,v2,...  one axis (values may not contain ','); repeat for more\n"
+      "  --group-size G                ranks per point (default 1); G must divide P\n"
+      "  --out DIR                     DIR/points/<index>.h5: each point's run file (and .log:\n"
+      "                                its training output); DIR/sweep.h5: the grid, every\n"
+      "                                point's configuration, metrics and model, and /summary\n"
+      "Started again with the same arguments (any P and G), a sweep keeps the complete points\n"
+      "and resumes the others from their last checkpoint. perturb train --help lists the keys.\n");
+}
+
+int pt_cli_sweep(int argc, char **argv) {
+  /* --grid and --group-size are the sweep's own; the rest goes to parse_args. */
+  char **rest = malloc((size_t)argc * sizeof *rest), **axes = malloc((size_t)argc * sizeof *axes);
+  if (rest == NULL || axes == NULL) {
+    free(rest);
+    free(axes);
+    return usage_error("sweep", "out of memory for the arguments", NULL);
+  }
+  int nrest = 0, naxes = 0, group_size = 1, rc = 0;
+  rest[nrest++] = argv[0];
+  for (int i = 1; i < argc && rc == 0; i++) {
+    if (strcmp(argv[i], "--grid") == 0) {
+      if (i + 1 >= argc) rc = usage_error("sweep", "option --grid expects section.key=v1,v2,...", NULL);
+      else axes[naxes++] = argv[++i];
+    } else if (strcmp(argv[i], "--group-size") == 0) {
+      char *end = NULL;
+      const long g = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+      if (i + 1 >= argc || end == argv[i + 1] || *end != '\0' || g < 1 || g > 1000000)
+        rc = usage_error("sweep", "option --group-size expects a positive integer, got",
+                         i + 1 < argc ? argv[i + 1] : "");
+      else group_size = (int)g;
+      i++;
+    } else {
+      rest[nrest++] = argv[i];
+    }
+  }
+  cli_args a;
+  memset(&a, 0, sizeof a); /* read below even when the loop above stopped before parse_args */
+  if (rc == 0) rc = parse_args("sweep", nrest, rest, &a);
+  if (rc == 0 && a.help) sweep_help();
+  else if (rc == 0) {
+    if (a.force || a.resume || a.json)
+      rc = usage_error("sweep", "takes no --force, --resume or --json (a sweep started again resumes by itself)", NULL);
+    else if (a.npositional != 1) rc = usage_error("sweep", "expects one CONFIG file", NULL);
+    else if (a.out == NULL) rc = usage_error("sweep", "missing --out DIR", NULL);
+    else if (naxes == 0) rc = usage_error("sweep", "needs at least one --grid section.key=v1,v2,...", NULL);
+  }
+  if (rc == 0 && !a.help) {
+    const pt_sweep_options opt = {a.positional[0], a.overrides, a.noverrides, axes, naxes, a.out, group_size};
+    rc = pt_sweep(&opt, MPI_COMM_WORLD) == PT_OK ? 0 : fail("sweep", 1);
+  }
+  free(rest);
+  free(axes);
+  return rc;
 }
 
 /* ---- perturb gen ------------------------------------------------------------ */

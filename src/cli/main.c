@@ -11,6 +11,7 @@ static void usage(FILE *out) {  /* --help only: errors get one line */
         "\n"
         "commands:\n"
         "  train    train a model (run under mpirun for several ranks); writes a run file\n"
+        "  sweep    train every point of a parameter grid, groups of ranks sharing the points\n"
         "  gen      generate a synthetic label-ranking dataset (HDF5)\n"
         "  import   import a label-ranking CSV into an HDF5 dataset\n"
         "  eval     evaluate a run's final model on a dataset\n"
@@ -43,8 +44,8 @@ int main(int argc, char **argv) {
   static const struct {
     const char *name;
     int (*run)(int, char **);
-  } engine[] = {{"train", pt_cli_train}, {"gen", pt_cli_gen}, {"import", pt_cli_import}, {"eval", pt_cli_eval},
-                {"info", pt_cli_info}};
+  } engine[] = {{"train", pt_cli_train}, {"sweep", pt_cli_sweep}, {"gen", pt_cli_gen},
+                {"import", pt_cli_import}, {"eval", pt_cli_eval}, {"info", pt_cli_info}};
   for (size_t k = 0; k < sizeof engine / sizeof *engine; k++) {
     if (strcmp(cmd, engine[k].name) != 0) continue;
     MPI_Init(&argc, &argv);
