@@ -135,6 +135,29 @@ pt_status pt_dataset_subset(const pt_dataset *ds, const size_t *rows, size_t cou
   return PT_OK;
 }
 
+/* A shuffle of the rows 0..n−1 from the stream (seed, PT_PURPOSE_SPLIT,
+ * epoch): *perm is malloc'ed, the caller frees it. `epoch` keeps the shuffles
+ * of different splitting schemes apart. */
+static pt_status shuffled_rows(const char *fn, size_t n, uint64_t seed, uint64_t epoch, size_t **perm) {
+  /* gsl_ran_shuffle draws indices with gsl_rng_uniform_int, whose range is
+   * the generator's (32 bits). */
+  if (n > (size_t)UINT32_MAX) return pt_error(PT_EINVAL, "%s: %zu rows are too many to shuffle", fn, n);
+  *perm = malloc(n * sizeof **perm);
+  gsl_rng *r = pt_rng_alloc();
+  if (*perm == NULL || r == NULL) {
+    free(*perm);
+    *perm = NULL;
+    if (r) gsl_rng_free(r);
+    return pt_error(PT_ENOMEM, "%s: out of memory", fn);
+  }
+  for (size_t i = 0; i < n; i++) (*perm)[i] = i;
+  const pt_rng_id id = {seed, PT_PURPOSE_SPLIT, epoch, 0, 0};
+  pt_rng_seek(r, &id);
+  gsl_ran_shuffle(r, *perm, n, sizeof **perm);
+  gsl_rng_free(r);
+  return PT_OK;
+}
+
 pt_status pt_dataset_split(const pt_dataset *ds, double test_fraction, uint64_t seed, pt_dataset **train,
                            pt_dataset **test) {
   static const char fn[] = "pt_dataset_split";
@@ -146,25 +169,12 @@ pt_status pt_dataset_split(const pt_dataset *ds, double test_fraction, uint64_t 
   if (!(test_fraction > 0.0 && test_fraction < 1.0))
     return pt_error(PT_EINVAL, "%s: test_fraction must be in (0, 1) (got %g)", fn, test_fraction);
   if (ds->n < 2) return pt_error(PT_EINVAL, "%s: cannot split %zu row(s) into two non-empty parts", fn, ds->n);
-  /* gsl_ran_shuffle draws indices with gsl_rng_uniform_int, whose range is
-   * the generator's (32 bits). */
-  if (ds->n > (size_t)UINT32_MAX) return pt_error(PT_EINVAL, "%s: %zu rows are too many to shuffle", fn, ds->n);
   const size_t n = ds->n;
   size_t n_test = (size_t)llround((double)n * test_fraction);
   if (n_test < 1) n_test = 1;
   if (n_test > n - 1) n_test = n - 1;
-  size_t *perm = malloc(n * sizeof *perm);
-  gsl_rng *r = pt_rng_alloc();
-  if (perm == NULL || r == NULL) {
-    free(perm);
-    if (r) gsl_rng_free(r);
-    return pt_error(PT_ENOMEM, "%s: out of memory", fn);
-  }
-  for (size_t i = 0; i < n; i++) perm[i] = i;
-  const pt_rng_id id = {seed, PT_PURPOSE_SPLIT, 0, 0, 0};
-  pt_rng_seek(r, &id);
-  gsl_ran_shuffle(r, perm, n, sizeof *perm);
-  gsl_rng_free(r);
+  size_t *perm = NULL;
+  PT_TRY(shuffled_rows(fn, n, seed, 0, &perm));
   pt_status st = pt_dataset_subset(ds, perm, n_test, test);
   if (st == PT_OK) st = pt_dataset_subset(ds, perm + n_test, n - n_test, train);
   if (st != PT_OK) {
@@ -186,21 +196,9 @@ pt_status pt_dataset_kfold(const pt_dataset *ds, size_t K, size_t k, uint64_t se
   if (K < 2 || K > ds->n)
     return pt_error(PT_EINVAL, "%s: %zu folds need 2 <= folds <= the %zu instances of '%s'", fn, K, ds->n, ds->name);
   if (k >= K) return pt_error(PT_EINVAL, "%s: fold %zu is not in 0..%zu", fn, k, K - 1);
-  if (ds->n > (size_t)UINT32_MAX) return pt_error(PT_EINVAL, "%s: %zu rows are too many to shuffle", fn, ds->n);
   const size_t n = ds->n, begin = k * n / K, end = (k + 1) * n / K;
-  size_t *perm = malloc(n * sizeof *perm);
-  gsl_rng *r = pt_rng_alloc();
-  if (perm == NULL || r == NULL) {
-    free(perm);
-    if (r) gsl_rng_free(r);
-    return pt_error(PT_ENOMEM, "%s: out of memory", fn);
-  }
-  for (size_t i = 0; i < n; i++) perm[i] = i;
-  /* epoch = 1 keeps this shuffle apart from pt_dataset_split's */
-  const pt_rng_id id = {seed, PT_PURPOSE_SPLIT, 1, 0, 0};
-  pt_rng_seek(r, &id);
-  gsl_ran_shuffle(r, perm, n, sizeof *perm);
-  gsl_rng_free(r);
+  size_t *perm = NULL;
+  PT_TRY(shuffled_rows(fn, n, seed, 1, &perm)); /* epoch 1: not pt_dataset_split's shuffle */
   pt_status st = pt_dataset_subset(ds, perm + begin, end - begin, test);
   if (st == PT_OK) {
     /* the training rows, in shuffled order, without the test fold */
