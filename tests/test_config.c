@@ -88,7 +88,7 @@ static const expected_key expected[] = {
   {"data", "folds", PT_CONFIG_INT, "0", 0, 1000, 0, NULL},
   {"data", "fold", PT_CONFIG_INT, "0", 0, 999, 0, NULL},
   {"data", "inner_folds", PT_CONFIG_INT, "0", 0, 1000, 0, NULL},
-  {"data", "inner_fold", PT_CONFIG_INT, "0", 0, 999, 0, NULL},
+  {"data", "inner_fold", PT_CONFIG_INT, "0", -1, 999, 0, NULL},
   {"data", "split_seed", PT_CONFIG_INT, "0", 0, 4611686018427387904.0, 0, NULL},
   {"data", "standardize", PT_CONFIG_BOOL, "false", 0, 0, 0, NULL},
   {"synthetic", "kind", PT_CONFIG_CHOICE, "per_label", 0, 0, 0, "per_label|affine"},

@@ -31,7 +31,8 @@
   X("data", "fold", PT_CONFIG_INT, "0", 0, 999, 0, NULL, "the outer test fold, 0..folds-1")                    \
   X("data", "inner_folds", PT_CONFIG_INT, "0", 0, 1000, 0, NULL,                                               \
     "nested cross-validation: validate on fold inner_fold of the outer training part (0: off)")               \
-  X("data", "inner_fold", PT_CONFIG_INT, "0", 0, 999, 0, NULL, "the inner validation fold, 0..inner_folds-1")  \
+  X("data", "inner_fold", PT_CONFIG_INT, "0", -1, 999, 0, NULL,                                                 \
+    "the inner validation fold, 0..inner_folds-1; -1: the refit (train on all of the outer training part)")     \
   X("data", "split_seed", PT_CONFIG_INT, "0", 0, PT_SEED_MAX, 0, NULL,                                         \
     "seed of the train/test split and of the fold assignment")                                                 \
   X("data", "standardize", PT_CONFIG_BOOL, "false", 0, 0, 0, NULL,                                             \

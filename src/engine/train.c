@@ -139,7 +139,7 @@ static pt_status load_data(const settings *s, MPI_Comm comm, pt_dataset **train,
                     all->name);
     else
       st = pt_dataset_kfold(all, (size_t)s->folds, (size_t)s->fold, (uint64_t)s->split_seed, &outer, &outer_test);
-    if (st == PT_OK && s->inner_folds > 0) {
+    if (st == PT_OK && s->inner_folds > 0 && s->inner_fold >= 0) {
       /* nested: validate on an inner fold of the outer training part */
       if (s->inner_fold >= s->inner_folds)
         st = pt_error(PT_ECONFIG, "data.inner_fold = %lld is not one of the %lld inner folds", (long long)s->inner_fold,
