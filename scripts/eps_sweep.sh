@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# eps_sweep.sh: perturbed FY on label-ranking datasets over a grid of epsilon
+# and M (the paper's Fig. 2, right), as one `perturb sweep`, then the plot.
+#
+#   scripts/eps_sweep.sh [--np P] [--out DIR] [--datasets a,b] [--folds-used K]
+#
+# Defaults: 2 ranks, out/eps_m, datasets vowel,glass,stock, the first 5 of the
+# 10 outer folds. Config: experiments/label_ranking/eps_m.ini. Needs
+# $PERTURB_LABEL_RANKING_DIR (data/README.md). Writes DIR/sweep.h5 and
+# DIR/eps_m.{png,csv}. Started again, the sweep skips finished points.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/out/eps_m
+np=2
+datasets=vowel,glass,stock
+used=5
+while [ $# -gt 0 ]; do
+  case $1 in
+    --np) np=$2; shift ;;
+    --out) out=$2; shift ;;
+    --datasets) datasets=$2; shift ;;
+    --folds-used) used=$2; shift ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "eps_sweep.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+perturb=${PERTURB:-$top/build/perturb}
+[ -x "$perturb" ] || { echo "eps_sweep.sh: $perturb not built (run scripts/build.sh)" >&2; exit 1; }
+[ -n "${PERTURB_LABEL_RANKING_DIR:-}" ] ||
+  { echo "eps_sweep.sh: set PERTURB_LABEL_RANKING_DIR (data/README.md)" >&2; exit 2; }
+export OPENBLAS_NUM_THREADS=1
+[ "$(id -u)" -eq 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+mpirun_args=(-q -n "$np")
+[ "$np" -gt "$(nproc)" ] && mpirun_args+=(--oversubscribe)
+mkdir -p "$out"
+# M = 100 first: the longest points start first.
+mpirun "${mpirun_args[@]}" "$perturb" sweep "$top/experiments/label_ranking/eps_m.ini" \
+  --grid loss.samples=100,10,1 --grid "data.dataset=$datasets" \
+  --grid loss.epsilon=0.01,0.03,0.1,0.3,1,3,10,30,100 --grid "data.fold=$(seq -s, 0 $((used - 1)))" \
+  --out "$out" < /dev/null > "$out/sweep.log" 2>&1 || { tail -n 3 "$out/sweep.log" >&2; exit 1; }
+tail -n 1 "$out/sweep.log"
+/usr/bin/python3 "$top/scripts/eps_plot.py" "$out"

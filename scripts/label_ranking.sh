@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# label_ranking.sh: the paper's label-ranking experiment (Fig. 3) on its 21
+# datasets: affine model, 10-fold cross-validation, hyperparameters chosen by
+# 5-fold cross-validation inside each training fold, Spearman on the held-out
+# fold, for perturbed FY, perturbed squared, squared, blackbox and the
+# closed-form ridge baseline.
+#
+#   scripts/label_ranking.sh [--grid FILE] [--np P] [--group-size G] [--out DIR]
+#                            [--datasets a,b,...] [--folds K] [--methods m,...]
+#                            [--set section.key=value ...]
+#
+#   --grid FILE     hyperparameter grid, one line per method
+#                   (default experiments/label_ranking/default.grid)
+#   --np P          MPI ranks (default 2); --group-size G ranks per point (default 1)
+#   --out DIR       where the sweeps and results go (default out/label_ranking)
+#   --datasets      a subset of the datasets (default: every CSV in the data directory)
+#   --folds K       outer folds (default 10, from base.ini)
+#   --methods       a subset of the methods in the grid file
+#   --set k=v       an override applied to every point (e.g. train.epochs=50)
+#
+# The data: $PERTURB_LABEL_RANKING_DIR, a directory of <name>.csv files (see
+# data/README.md for where to get them). Each method is one `perturb sweep` over
+# dataset x outer fold x inner fold (-1 = the refit on the whole outer training
+# part, 0..4 = inner validation) x the method's grid, written to DIR/<method>;
+# every choice between settings is made afterwards from the inner folds only
+# (scripts/label_ranking_report.py), which writes DIR/label_ranking.{md,csv}
+# and DIR/fig3.png.
+#
+# Restart: run the same command again. Each sweep skips its finished points and
+# reruns interrupted ones; DIR/times.txt adds up the wall time of all attempts.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+grid=$top/experiments/label_ranking/default.grid
+base=$top/experiments/label_ranking/base.ini
+out=$top/out/label_ranking
+np=2
+group=1
+datasets=""
+folds=""
+methods=""
+sets=()
+die() { echo "label_ranking.sh: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case $1 in
+    --grid) grid=$2; shift ;;
+    --np) np=$2; shift ;;
+    --group-size) group=$2; shift ;;
+    --out) out=$2; shift ;;
+    --datasets) datasets=$2; shift ;;
+    --folds) folds=$2; shift ;;
+    --methods) methods=$2; shift ;;
+    --set) sets+=("$2"); shift ;;
+    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option '$1' (try --help)" ;;
+  esac
+  shift
+done
+perturb=${PERTURB:-$top/build/perturb}
+[ -x "$perturb" ] || { echo "label_ranking.sh: $perturb not built (run scripts/build.sh)" >&2; exit 1; }
+[ -r "$grid" ] || die "cannot read the grid file '$grid'"
+dir=${PERTURB_LABEL_RANKING_DIR:-}
+[ -n "$dir" ] || die "set PERTURB_LABEL_RANKING_DIR to the directory of the label-ranking CSV files (data/README.md)"
+[ -d "$dir" ] || die "PERTURB_LABEL_RANKING_DIR='$dir' is not a directory"
+export PERTURB_LABEL_RANKING_DIR=$dir OPENBLAS_NUM_THREADS=1
+[ "$(id -u)" -eq 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+mpirun_args=(-q -n "$np")
+[ "$np" -gt "$(nproc)" ] && mpirun_args+=(--oversubscribe)
+
+# Datasets in decreasing size, so that the dynamic hand-out of points starts
+# the longest ones first and the sweep's tail is made of short points.
+if [ -z "$datasets" ]; then
+  datasets=$(cd "$dir" && ls -S -- *.csv 2>/dev/null | sed 's/\.csv$//' | paste -sd, -)
+  [ -n "$datasets" ] || die "no .csv files in '$dir'"
+else
+  datasets=$(cd "$dir" && for d in ${datasets//,/ }; do
+    [ -f "$d.csv" ] || { echo "label_ranking.sh: no dataset '$d' in '$dir'" >&2; exit 2; }
+    echo "$d.csv"; done | xargs ls -S -- | sed 's/\.csv$//' | paste -sd, -)
+fi
+overrides=("${sets[@]}")
+if [ -n "$folds" ]; then overrides+=("data.folds=$folds"); else folds=$(sed -n 's/^folds *= *\([0-9]*\).*/\1/p' "$base"); fi
+inner=$(sed -n 's/^inner_folds *= *\([0-9]*\).*/\1/p' "$base")
+fold_values=$(seq -s, 0 $((folds - 1)))
+inner_values=-1,$(seq -s, 0 $((inner - 1)))
+
+mkdir -p "$out"
+start=$(date +%s)
+ran=0
+while read -r method axes; do
+  case $method in ''|'#'*) continue ;; esac
+  if [ -n "$methods" ] && [[ ",$methods," != *",$method,"* ]]; then continue; fi
+  ran=$((ran + 1))
+  grid_args=(--grid "data.dataset=$datasets" --grid "data.fold=$fold_values" --grid "data.inner_fold=$inner_values")
+  for axis in $axes; do grid_args+=(--grid "$axis"); done
+  echo "== $method: $(echo "$datasets" | tr , '\n' | wc -l) datasets x $folds folds x $((inner + 1)) fits x grid: $axes"
+  t0=$(date +%s.%N)
+  status=0
+  mpirun "${mpirun_args[@]}" "$perturb" sweep "$base" "loss.kind=$method" "${overrides[@]}" "${grid_args[@]}" \
+    --group-size "$group" --out "$out/$method" < /dev/null > "$out/$method.log" 2>&1 || status=$?
+  t1=$(date +%s.%N)
+  echo "$t0 $t1" | awk '{printf "%.3f\n", $2 - $1}' >> "$out/$method.seconds"
+  tail -n 1 "$out/$method.log"
+  [ "$status" -eq 0 ] || { echo "label_ranking.sh: the $method sweep failed (exit $status); see $out/$method.log" >&2; exit 1; }
+done < "$grid"
+[ "$ran" -gt 0 ] || die "no method of '$grid' selected (--methods '$methods')"
+
+# Wall time per method, summed over attempts (restarts add up).
+for f in "$out"/*.seconds; do
+  echo "$(basename "$f" .seconds) $(awk '{s += $1} END {printf "%.1f", s}' "$f")"
+done > "$out/times.txt"
+echo "== all sweeps done in $(( $(date +%s) - start )) s (this attempt); report:"
+/usr/bin/python3 "$top/scripts/label_ranking_report.py" "$out"
