@@ -99,7 +99,7 @@ static const expected_key expected[] = {
   {"synthetic", "seed", PT_CONFIG_INT, "1", 0, 4611686018427387904.0, 0, NULL},
   {"model", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto|linear_scorer|affine"},
   {"model", "l2", PT_CONFIG_DOUBLE, "0", 0, 1e6, 0, NULL},
-  {"loss", "kind", PT_CONFIG_CHOICE, "fy", 0, 0, 0, "fy|perturbed_squared|squared|blackbox"},
+  {"loss", "kind", PT_CONFIG_CHOICE, "fy", 0, 0, 0, "fy|perturbed_squared|squared|blackbox|ridge"},
   {"loss", "epsilon", PT_CONFIG_DOUBLE, "1.0", 0, 1e12, 1, NULL},
   {"loss", "samples", PT_CONFIG_INT, "10", 1, 1000000000, 0, NULL},
   {"loss", "noise", PT_CONFIG_CHOICE, "gaussian", 0, 0, 0, "gaussian|gumbel"},
@@ -437,7 +437,7 @@ static void test_overrides(void) {
   CHECK_FAILS(pt_config_set(c, "train.seed=-1"), PT_ECONFIG);
   check_int(c, "loss.samples", 20);
   CHECK_FAILS(pt_config_set(c, "loss.kind=fyy"), PT_ECONFIG);
-  CHECK_MESSAGE("override 'loss.kind=fyy': loss.kind must be one of fy|perturbed_squared|squared|blackbox "
+  CHECK_MESSAGE("override 'loss.kind=fyy': loss.kind must be one of fy|perturbed_squared|squared|blackbox|ridge "
                 "(got 'fyy')");
   CHECK_FAILS(pt_config_set(c, "loss.kind=FY"), PT_ECONFIG); /* exact match */
   CHECK_FAILS(pt_config_set(c, "loss.kind=f"), PT_ECONFIG);  /* no prefixes */
@@ -607,7 +607,7 @@ static void test_load_errors(void) {
   LOAD_FAILS("[loss]\nsamples = 2000000000\n", PT_ECONFIG,
              "config.ini:2: loss.samples must be an integer in 1..1000000000 (got 2000000000)");
   LOAD_FAILS("\n\n\n[loss]\nkind = fyy\n", PT_ECONFIG,
-             "config.ini:5: loss.kind must be one of fy|perturbed_squared|squared|blackbox (got 'fyy')");
+             "config.ini:5: loss.kind must be one of fy|perturbed_squared|squared|blackbox|ridge (got 'fyy')");
   LOAD_FAILS("[loss]\nkind = fy\nsamples = 3\nepsilon = 1\n[optim]\nlr = 1\n[loss]\nepsilon = 2\n", PT_ECONFIG,
              "config.ini:8: key 'epsilon' given twice in section [loss] (first on line 4)");
   LOAD_FAILS("[loss]\nepsilon = 1\nepsilon = 1\n", PT_ECONFIG,

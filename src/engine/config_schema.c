@@ -48,8 +48,9 @@
   X("model", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto|linear_scorer|affine",                           \
     "model mapping features to scores theta; auto: linear_scorer for per-label features, else affine")         \
   X("model", "l2", PT_CONFIG_DOUBLE, "0", 0, 1e6, 0, NULL, "L2 regularisation weight on the model parameters") \
-  X("loss", "kind", PT_CONFIG_CHOICE, "fy", 0, 0, 0, "fy|perturbed_squared|squared|blackbox",                  \
-    "training loss: perturbed Fenchel-Young, perturbed squared, plain squared or blackbox")                    \
+  X("loss", "kind", PT_CONFIG_CHOICE, "fy", 0, 0, 0, "fy|perturbed_squared|squared|blackbox|ridge",            \
+    "training loss: perturbed Fenchel-Young, perturbed squared, plain squared or blackbox; ridge: "            \
+    "closed-form ridge regression of the rank embedding, model.l2 its penalty")                                \
   X("loss", "epsilon", PT_CONFIG_DOUBLE, "1.0", 0, 1e12, 1, NULL, "perturbation scale epsilon (> 0)")          \
   X("loss", "samples", PT_CONFIG_INT, "10", 1, 1000000000, 0, NULL, "perturbation samples M per instance")     \
   X("loss", "noise", PT_CONFIG_CHOICE, "gaussian", 0, 0, 0, "gaussian|gumbel", "perturbation noise law")       \

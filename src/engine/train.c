@@ -21,11 +21,12 @@
 #include "perturb/loss.h"
 #include "perturb/perturbed.h"
 #include "perturb/rng.h"
+#include "ridge.h"
 #include "runfile.h"
 
 #define M_PI_VALUE 3.14159265358979323846
 
-typedef enum loss_kind { LOSS_FY, LOSS_PERTURBED_SQUARED, LOSS_SQUARED, LOSS_BLACKBOX } loss_kind;
+typedef enum loss_kind { LOSS_FY, LOSS_PERTURBED_SQUARED, LOSS_SQUARED, LOSS_BLACKBOX, LOSS_RIDGE } loss_kind;
 
 /* Everything a run reads from the configuration. */
 typedef struct settings {
@@ -83,6 +84,7 @@ static pt_status read_settings(const pt_config *c, settings *s) {
   s->loss = strcmp(loss, "fy") == 0                  ? LOSS_FY
             : strcmp(loss, "perturbed_squared") == 0 ? LOSS_PERTURBED_SQUARED
             : strcmp(loss, "squared") == 0           ? LOSS_SQUARED
+            : strcmp(loss, "ridge") == 0             ? LOSS_RIDGE
                                                      : LOSS_BLACKBOX;
   return PT_OK;
 }
@@ -276,6 +278,7 @@ static pt_status batch_gradients(run *r, size_t count, int64_t *loss_fixed) {
       PT_TRY(pt_loss_perturbed_squared(r->perturbed, 1, th, y, &r->buf.ids[k], &loss, g));
       break;
     case LOSS_SQUARED:
+    case LOSS_RIDGE: /* the same objective, but fitted in closed form (train_ridge), never by steps */
       PT_TRY(pt_loss_squared(1, d, th, y, &loss, g));
       break;
     case LOSS_BLACKBOX:
@@ -333,6 +336,7 @@ static void shuffle(run *r, uint64_t epoch) {
 }
 
 static void report(const run *r, const pt_metrics_row *row, int json, double left) {
+  const int64_t epochs = r->s.loss == LOSS_RIDGE ? 1 : r->s.epochs;
   if (json)
     printf("{\"epoch\":%lld,\"step\":%lld,\"wall_seconds\":%.6g,\"train_loss\":%.17g,\"test_spearman\":%.17g,"
            "\"test_exact\":%.17g,\"label_perturbations_per_s\":%.6g}\n",
@@ -340,7 +344,7 @@ static void report(const run *r, const pt_metrics_row *row, int json, double lef
            row->test_exact, row->label_perturbations_per_s);
   FILE *out = json ? stderr : stdout;
   fprintf(out, "epoch %lld/%lld  loss %.6g  test spearman %.4f  exact %.4f  %.3g label-pert/s  elapsed %.1f s  left ~%.0f s\n",
-          (long long)row->epoch, (long long)r->s.epochs, row->train_loss, row->test_spearman, row->test_exact,
+          (long long)row->epoch, (long long)epochs, row->train_loss, row->test_spearman, row->test_exact,
           row->label_perturbations_per_s, row->wall_seconds, left);
   fflush(stdout);
   fflush(stderr);
@@ -391,9 +395,10 @@ static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
   r->total_steps = r->s.epochs * (int64_t)((r->train->n + B - 1) / B);
   if (st == PT_OK) st = alloc_buffers(&r->buf, B, r->d, r->model->nparams, r->train->n, r->M);
   PT_TRY(pt_dist_agree(comm, st));
-  return pt_dist_agree(comm, pt_decomp_choose(nranks, rank, B < r->train->n ? B : r->train->n, r->M,
-                                              r->s.loss == LOSS_FY, r->s.instance_groups, r->s.sample_groups,
-                                              &r->dc));
+  /* ridge has no batches: its ranks only share the evaluation's rows */
+  const size_t shared = r->s.loss == LOSS_RIDGE || B > r->train->n ? r->train->n : B;
+  return pt_dist_agree(comm, pt_decomp_choose(nranks, rank, shared, r->M, r->s.loss == LOSS_FY,
+                                              r->s.instance_groups, r->s.sample_groups, &r->dc));
 }
 
 static void teardown(run *r) {
@@ -436,6 +441,65 @@ static pt_status resume(run *r, const pt_config *cfg, const char *path, pt_run_s
   return pt_dist_agree(comm, st);
 }
 
+/* The epochs from state->epoch on: steps, evaluation, metrics, checkpoints. */
+static pt_status train_sgd(run *r, pt_run_state *state, const pt_train_options *opt, MPI_Comm comm) {
+  const size_t n = r->train->n, B = (size_t)r->s.batch, d = r->d;
+  const double t_start = MPI_Wtime() - state->elapsed, t_session = MPI_Wtime();
+  const int64_t first_epoch = state->epoch;
+  pt_status st = PT_OK;
+  for (int64_t epoch = state->epoch; epoch < r->s.epochs && st == PT_OK; epoch++) {
+    const double t_epoch = MPI_Wtime();
+    int64_t loss_fixed = 0;
+    shuffle(r, (uint64_t)epoch);
+    for (size_t b0 = 0; b0 < n && st == PT_OK; b0 += B) {
+      const size_t count = n - b0 < B ? n - b0 : B;
+      memcpy(r->buf.rows, r->buf.order + b0, count * sizeof *r->buf.rows);
+      st = train_step(r, count, (uint64_t)epoch, &loss_fixed, comm);
+      state->step++;
+    }
+    if (st != PT_OK) break;
+    MPI_Allreduce(MPI_IN_PLACE, &loss_fixed, 1, MPI_INT64_T, MPI_SUM, comm);
+    const double epoch_seconds = MPI_Wtime() - t_epoch;
+    pt_metrics_row row = {epoch + 1, state->step, 0, (double)loss_fixed / PT_FIXED_SCALE / (double)n, NAN, NAN,
+                          (double)n * (double)r->M * (double)d / epoch_seconds};
+    state->epoch = epoch + 1;
+    const int last = state->epoch == r->s.epochs;
+    if (last || state->epoch % r->s.eval_every == 0) st = evaluate(r, comm, &row.test_spearman, &row.test_exact);
+    if (st != PT_OK) break;
+    state->elapsed = MPI_Wtime() - t_start;
+    row.wall_seconds = state->elapsed;
+    st = pt_run_add_metrics(state, &row);
+    if (r->dc.rank == 0)
+      report(r, &row, opt->json,
+             (MPI_Wtime() - t_session) / (double)(state->epoch - first_epoch) * (double)(r->s.epochs - state->epoch));
+    if (st == PT_OK && !last && r->s.checkpoint_every > 0 && state->epoch % r->s.checkpoint_every == 0)
+      st = snapshot(r, state, opt->out_path, comm);
+  }
+  return st;
+}
+
+/* loss.kind = ridge: no steps, the closed-form fit (ridge.h), evaluated once
+ * and recorded as one metrics row (epoch 1, step 0). Every rank fits on the
+ * whole training part itself rather than sharing its rows: the data are small
+ * (p ≤ 100 features), and the same inputs through the same arithmetic make
+ * the model bitwise identical on any number of ranks with no communication
+ * beyond agreeing on errors. The run file is written once, complete, so a
+ * --resume can only meet a complete run (refused by resume()); the state is
+ * set here from scratch all the same. */
+static pt_status train_ridge(run *r, pt_run_state *state, const pt_train_options *opt, MPI_Comm comm) {
+  const double t_start = MPI_Wtime();
+  pt_metrics_row row = {1, 0, 0, NAN, NAN, NAN, 0.0};
+  PT_TRY(pt_dist_agree(comm, pt_ridge_fit(r->model, r->train, r->s.l2, &row.train_loss)));
+  PT_TRY(evaluate(r, comm, &row.test_spearman, &row.test_exact));
+  state->epoch = 1;
+  state->step = 0;
+  state->nmetrics = 0;
+  state->elapsed = row.wall_seconds = MPI_Wtime() - t_start;
+  PT_TRY(pt_dist_agree(comm, pt_run_add_metrics(state, &row)));
+  if (r->dc.rank == 0) report(r, &row, opt->json, 0.0);
+  return PT_OK;
+}
+
 pt_status pt_train(const pt_config *cfg, const pt_train_options *opt, MPI_Comm comm) {
   run r;
   memset(&r, 0, sizeof r);
@@ -463,37 +527,7 @@ pt_status pt_train(const pt_config *cfg, const pt_train_options *opt, MPI_Comm c
             r.train->n, r.test->n, r.d, pt_model_kind_name(r.model->kind), r.dc.nranks, r.dc.instance_groups,
             r.dc.sample_groups);
 
-  const size_t n = r.train->n, B = (size_t)r.s.batch, d = r.d;
-  const double t_start = MPI_Wtime() - state.elapsed, t_session = MPI_Wtime();
-  const int64_t first_epoch = state.epoch;
-  for (int64_t epoch = state.epoch; epoch < r.s.epochs && st == PT_OK; epoch++) {
-    const double t_epoch = MPI_Wtime();
-    int64_t loss_fixed = 0;
-    shuffle(&r, (uint64_t)epoch);
-    for (size_t b0 = 0; b0 < n && st == PT_OK; b0 += B) {
-      const size_t count = n - b0 < B ? n - b0 : B;
-      memcpy(r.buf.rows, r.buf.order + b0, count * sizeof *r.buf.rows);
-      st = train_step(&r, count, (uint64_t)epoch, &loss_fixed, comm);
-      state.step++;
-    }
-    if (st != PT_OK) break;
-    MPI_Allreduce(MPI_IN_PLACE, &loss_fixed, 1, MPI_INT64_T, MPI_SUM, comm);
-    const double epoch_seconds = MPI_Wtime() - t_epoch;
-    pt_metrics_row row = {epoch + 1, state.step, 0, (double)loss_fixed / PT_FIXED_SCALE / (double)n, NAN, NAN,
-                          (double)n * (double)r.M * (double)d / epoch_seconds};
-    state.epoch = epoch + 1;
-    const int last = state.epoch == r.s.epochs;
-    if (last || state.epoch % r.s.eval_every == 0) st = evaluate(&r, comm, &row.test_spearman, &row.test_exact);
-    if (st != PT_OK) break;
-    state.elapsed = MPI_Wtime() - t_start;
-    row.wall_seconds = state.elapsed;
-    st = pt_run_add_metrics(&state, &row);
-    if (rank == 0)
-      report(&r, &row, opt->json,
-             (MPI_Wtime() - t_session) / (double)(state.epoch - first_epoch) * (double)(r.s.epochs - state.epoch));
-    if (st == PT_OK && !last && r.s.checkpoint_every > 0 && state.epoch % r.s.checkpoint_every == 0)
-      st = snapshot(&r, &state, opt->out_path, comm);
-  }
+  st = r.s.loss == LOSS_RIDGE ? train_ridge(&r, &state, opt, comm) : train_sgd(&r, &state, opt, comm);
   if (st == PT_OK) {
     state.complete = 1;
     st = snapshot(&r, &state, opt->out_path, comm);
