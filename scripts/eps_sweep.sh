@@ -32,7 +32,9 @@ perturb=${PERTURB:-$top/build/perturb}
 export OPENBLAS_NUM_THREADS=1
 [ "$(id -u)" -eq 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpirun_args=(-q -n "$np")
-[ "$np" -gt "$(nproc)" ] && mpirun_args+=(--oversubscribe)
+# More ranks than cores is fine for correctness runs here; under Slurm the
+# allocation provides the slots.
+[ -z "${SLURM_JOB_ID:-}" ] && [ "$np" -gt "$(nproc)" ] && mpirun_args+=(--oversubscribe)
 mkdir -p "$out"
 # M = 100 first: the longest points start first.
 mpirun "${mpirun_args[@]}" "$perturb" sweep "$top/experiments/label_ranking/eps_m.ini" \

@@ -64,7 +64,9 @@ dir=${PERTURB_LABEL_RANKING_DIR:-}
 export PERTURB_LABEL_RANKING_DIR=$dir OPENBLAS_NUM_THREADS=1
 [ "$(id -u)" -eq 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpirun_args=(-q -n "$np")
-[ "$np" -gt "$(nproc)" ] && mpirun_args+=(--oversubscribe)
+# More ranks than cores is fine for correctness runs here; under Slurm the
+# allocation provides the slots.
+[ -z "${SLURM_JOB_ID:-}" ] && [ "$np" -gt "$(nproc)" ] && mpirun_args+=(--oversubscribe)
 
 # Datasets in decreasing size, so that the dynamic hand-out of points starts
 # the longest ones first and the sweep's tail is made of short points.
@@ -72,9 +74,8 @@ if [ -z "$datasets" ]; then
   datasets=$(cd "$dir" && ls -S -- *.csv 2>/dev/null | sed 's/\.csv$//' | paste -sd, -)
   [ -n "$datasets" ] || die "no .csv files in '$dir'"
 else
-  datasets=$(cd "$dir" && for d in ${datasets//,/ }; do
-    [ -f "$d.csv" ] || { echo "label_ranking.sh: no dataset '$d' in '$dir'" >&2; exit 2; }
-    echo "$d.csv"; done | xargs ls -S -- | sed 's/\.csv$//' | paste -sd, -)
+  for d in ${datasets//,/ }; do [ -f "$dir/$d.csv" ] || die "no dataset '$d' in '$dir' (no file $dir/$d.csv)"; done
+  datasets=$(cd "$dir" && for d in ${datasets//,/ }; do echo "$d.csv"; done | xargs ls -S -- | sed 's/\.csv$//' | paste -sd, -)
 fi
 overrides=("${sets[@]}")
 if [ -n "$folds" ]; then overrides+=("data.folds=$folds"); else folds=$(sed -n 's/^folds *= *\([0-9]*\).*/\1/p' "$base"); fi
@@ -98,8 +99,11 @@ while read -r method axes; do
     --group-size "$group" --out "$out/$method" < /dev/null > "$out/$method.log" 2>&1 || status=$?
   t1=$(date +%s.%N)
   echo "$t0 $t1" | awk '{printf "%.3f\n", $2 - $1}' >> "$out/$method.seconds"
+  if [ "$status" -ne 0 ]; then
+    echo "label_ranking.sh: the $method sweep failed: $(tail -n 1 "$out/$method.log") (log: $out/$method.log)" >&2
+    exit 1
+  fi
   tail -n 1 "$out/$method.log"
-  [ "$status" -eq 0 ] || { echo "label_ranking.sh: the $method sweep failed (exit $status); see $out/$method.log" >&2; exit 1; }
 done < "$grid"
 [ "$ran" -gt 0 ] || die "no method of '$grid' selected (--methods '$methods')"
 

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# label_ranking.sh PERTURB: the label-ranking reproduction end to end, on two
+# small generated datasets (no dependency on the real ones), started through
+# the Slurm template as a batch job would start it.
+#  1. scripts/slurm/label_ranking.sbatch -> scripts/label_ranking.sh -> one
+#     sweep per method -> label_ranking_report.py: the table has every dataset
+#     and method with all folds, and its numbers are the nested-CV protocol
+#     recomputed here independently from the sweeps' /summary tables (choose
+#     the setting with the best mean inner-validation Spearman, report its
+#     refit's outer-fold Spearman; mean and sd over outer folds).
+#  2. Started again, every sweep reruns nothing and the table is unchanged.
+#  3. Bad input (missing data directory, unknown dataset, a grid file with no
+#     method, a grid key that does not exist): one stderr line, non-zero exit.
+set -euo pipefail
+perturb=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+checks=0
+pass() { checks=$((checks + 1)); echo "ok: $*"; }
+fail() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL: $*"; }
+export PERTURB=$perturb
+
+# Two datasets: ranks of W x + noise, 4 and 5 labels, 3 features.
+mkdir -p "$tmp/data"
+/usr/bin/python3 - "$tmp/data" <<'PY'
+import sys
+import numpy as np
+rng = np.random.default_rng(7)
+for name, n, d in (("toy_a", 90, 4), ("toy_b", 120, 5)):
+    W = rng.normal(size=(d, 3))
+    X = rng.normal(size=(n, 3))
+    scores = X @ W.T + 0.5 * rng.normal(size=(n, d))
+    ranks = (-scores).argsort(axis=1).argsort(axis=1) + 1  # 1 = top
+    with open(f"{sys.argv[1]}/{name}.csv", "w") as f:
+        f.write(",".join([f"f{j+1}" for j in range(3)] + [f"r{j+1}" for j in range(d)]) + "\n")
+        for x, r in zip(X, ranks):
+            f.write(",".join([f"{v:.6f}" for v in x] + [str(v) for v in r]) + "\n")
+PY
+cat > "$tmp/tiny.grid" <<'EOF'
+# test grid: two settings where there is something to choose
+fy        loss.epsilon=1 optim.lr=0.03,1
+squared   optim.lr=0.03,0.3
+ridge     model.l2=0,0.1
+EOF
+
+run_job() {  # the Slurm template, as sbatch would run it (2 tasks)
+  (cd "$top" && SLURM_NTASKS=2 SLURM_SUBMIT_DIR="$top" PERTURB_LABEL_RANKING_DIR="$tmp/data" GRID="$tmp/tiny.grid" \
+    SETS="train.epochs=3" FOLDS=3 OUT="$tmp/out" bash scripts/slurm/label_ranking.sbatch)
+}
+
+# 1. the whole pipeline
+if run_job > "$tmp/run1.log" 2>&1; then pass "the batch job ran"; else fail "the batch job failed:"; cat "$tmp/run1.log"; fi
+for f in label_ranking.md label_ranking.csv fig3.png times.txt; do
+  [ -s "$tmp/out/$f" ] && pass "wrote $f" || fail "no $f"
+done
+if /usr/bin/python3 - "$tmp/out" <<'PY'
+import csv, sys
+import h5py
+import numpy as np
+out = sys.argv[1]
+text = lambda v: v.decode() if isinstance(v, bytes) else v
+table = {(r["dataset"], r["method"]): r for r in csv.DictReader(open(f"{out}/label_ranking.csv"))}
+bad = 0
+for method in ("fy", "squared", "ridge"):
+    s = h5py.File(f"{out}/{method}/sweep.h5", "r")["summary"][()]
+    hyper = [k for k in s.dtype.names if "." in k and k not in ("data.dataset", "data.fold", "data.inner_fold")]
+    for dataset in ("toy_a", "toy_b"):
+        scores = []
+        for fold in ("0", "1", "2"):
+            rows = [r for r in s if text(r["data.dataset"]) == dataset and text(r["data.fold"]) == fold]
+            settings = sorted({tuple(text(r[k]) for k in hyper) for r in rows})
+            inner = {h: np.mean([r["test_spearman"] for r in rows
+                                 if tuple(text(r[k]) for k in hyper) == h and text(r["data.inner_fold"]) != "-1"])
+                     for h in settings}
+            best = max(inner.values())
+            chosen = [h for h in settings if inner[h] == best]
+            refit = [r["test_spearman"] for r in rows
+                     if tuple(text(r[k]) for k in hyper) in chosen and text(r["data.inner_fold"]) == "-1"]
+            scores.append(refit[0])  # ties (small validation folds): the first setting in grid order
+        row = table.get((dataset, method))
+        if row is None:
+            print(f"no row for {dataset} {method}"); bad += 1; continue
+        mean, sd = np.mean(scores), np.std(scores, ddof=1)
+        if int(row["folds"]) != 3 or abs(float(row["mean"]) - mean) > 1e-6 or abs(float(row["sd"]) - sd) > 1e-6:
+            print(f"{dataset} {method}: table {row['folds']} folds {row['mean']} ± {row['sd']}, recomputed {mean} ± {sd}")
+            bad += 1
+        if not 0.0 < mean <= 1.0:
+            print(f"{dataset} {method}: mean Spearman {mean} is not a learned ranking"); bad += 1
+sys.exit(1 if bad else 0)
+PY
+then pass "table = nested CV recomputed from the sweeps (2 datasets x 3 methods x 3 folds)"
+else fail "table differs from the nested CV recomputed from the sweeps"; fi
+grep -q "FY better than or within 5% of squared" "$tmp/out/label_ranking.md" && pass "md has the squared check" ||
+  fail "md lacks the squared check"
+
+# 2. restart: nothing rerun, same table
+cp "$tmp/out/label_ranking.csv" "$tmp/first.csv"
+if run_job > "$tmp/run2.log" 2>&1 && [ "$(grep -c '(0 run now' "$tmp/run2.log")" -eq 3 ]; then
+  pass "started again: 0 points rerun in each of the 3 sweeps"
+else fail "restart reran points or failed"; cat "$tmp/run2.log"; fi
+if cmp -s <(cut -d, -f1-6 "$tmp/first.csv") <(cut -d, -f1-6 "$tmp/out/label_ranking.csv"); then
+  pass "restart: same table"; else fail "restart changed the table"; fi
+
+# 3. bad input: one line, non-zero exit
+expect_fail() {  # expect_fail WHAT PATTERN ENV... -- ARGS...
+  local what=$1 pattern=$2 status=0
+  shift 2
+  local envs=()
+  while [ "$1" != "--" ]; do envs+=("$1"); shift; done
+  shift
+  env "${envs[@]}" timeout 120 bash "$top/scripts/label_ranking.sh" --out "$tmp/bad" "$@" > "$tmp/bad.out" 2> "$tmp/bad.err" ||
+    status=$?
+  local lines
+  lines=$(wc -l < "$tmp/bad.err")
+  if [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$lines" -eq 1 ] && grep -q -- "$pattern" "$tmp/bad.err"; then
+    pass "$what: exit $status, '$(cat "$tmp/bad.err")'"
+  else
+    fail "$what: exit $status, $lines stderr lines:"; cat "$tmp/bad.err"
+  fi
+}
+expect_fail "missing data directory" "is not a directory" PERTURB_LABEL_RANKING_DIR="$tmp/nowhere" -- --grid "$tmp/tiny.grid"
+expect_fail "unset data directory" "set PERTURB_LABEL_RANKING_DIR" PERTURB_LABEL_RANKING_DIR= -- --grid "$tmp/tiny.grid"
+expect_fail "unknown dataset" "no dataset 'toy_c'" PERTURB_LABEL_RANKING_DIR="$tmp/data" -- --datasets toy_a,toy_c \
+  --grid "$tmp/tiny.grid"
+printf '# no methods\n' > "$tmp/empty.grid"
+expect_fail "grid with no method" "no method" PERTURB_LABEL_RANKING_DIR="$tmp/data" -- --grid "$tmp/empty.grid"
+printf 'fy optim.lrr=0.1\n' > "$tmp/typo.grid"
+expect_fail "unknown grid key" "unknown key 'lrr'" PERTURB_LABEL_RANKING_DIR="$tmp/data" -- --grid "$tmp/typo.grid"
+printf 'fy optim.lr=\n' > "$tmp/novalues.grid"
+expect_fail "empty grid axis" "has no values" PERTURB_LABEL_RANKING_DIR="$tmp/data" -- --grid "$tmp/novalues.grid"
+
+echo "label_ranking.sh: $((checks - fails))/$checks checks passed"
+[ "$fails" -eq 0 ]
