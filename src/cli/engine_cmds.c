@@ -338,8 +338,8 @@ int pt_cli_info(int argc, char **argv) {
              run.instance_groups, run.sample_groups);
       if (run.nmetrics) {
         const pt_metrics_row *m = &run.metrics[run.nmetrics - 1];
-        printf("last epoch: loss %.6g, test spearman %.4f, exact %.4f, %.1f s\n", m->train_loss, m->test_spearman,
-               m->test_exact, m->wall_seconds);
+        printf("last epoch: loss %.6g, test spearman %.4f, exact %.4f, train spearman %.4f, exact %.4f, %.1f s\n",
+               m->train_loss, m->test_spearman, m->test_exact, m->train_spearman, m->train_exact, m->wall_seconds);
       }
       printf("configuration:\n%s", run.config_ini);
     }

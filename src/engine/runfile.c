@@ -3,6 +3,7 @@
 #include "runfile.h"
 
 #include <hdf5.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 #include "perturb/version.h"
 
 #define RUN_FORMAT "perturb-run"
-#define RUN_FORMAT_VERSION 1
+#define RUN_FORMAT_VERSION 2
 
 pt_status pt_run_add_metrics(pt_run_state *s, const pt_metrics_row *row) {
   if (s->nmetrics == s->cap_metrics) {
@@ -37,6 +38,8 @@ static hid_t metrics_type(void) {
   H5Tinsert(t, "test_spearman", HOFFSET(pt_metrics_row, test_spearman), H5T_NATIVE_DOUBLE);
   H5Tinsert(t, "test_exact", HOFFSET(pt_metrics_row, test_exact), H5T_NATIVE_DOUBLE);
   H5Tinsert(t, "label_perturbations_per_s", HOFFSET(pt_metrics_row, label_perturbations_per_s), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t, "train_spearman", HOFFSET(pt_metrics_row, train_spearman), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t, "train_exact", HOFFSET(pt_metrics_row, train_exact), H5T_NATIVE_DOUBLE);
   return t;
 }
 
@@ -204,10 +207,18 @@ static pt_status read_contents(hid_t file, const char *path, pt_run_state *s) {
   s->nmetrics = 0;
   if (n > 0) {
     s->metrics = malloc((size_t)n * sizeof *s->metrics);
-    if (s->metrics == NULL) st = pt_error(PT_ENOMEM, "%s: out of memory", path);
-    else if (H5Dread(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->metrics) < 0)
-      st = pt_error(PT_EFORMAT, "%s: cannot read /metrics", path);
-    else s->nmetrics = s->cap_metrics = (size_t)n;
+    if (s->metrics == NULL) {
+      st = pt_error(PT_ENOMEM, "%s: out of memory", path);
+    } else {
+      /* HDF5 converts the columns the file has and leaves the others as they
+       * are: a version 1 file (no train_ columns) reads them as NaN */
+      const pt_metrics_row nan_row = {0, 0, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+      for (hssize_t k = 0; k < n; k++) s->metrics[k] = nan_row;
+      if (H5Dread(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->metrics) < 0)
+        st = pt_error(PT_EFORMAT, "%s: cannot read /metrics", path);
+      else
+        s->nmetrics = s->cap_metrics = (size_t)n;
+    }
   }
   H5Tclose(type);
   H5Sclose(space);

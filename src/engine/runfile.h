@@ -1,12 +1,14 @@
 /* runfile.h (internal): the HDF5 run file of one training run.
  *
- * Layout (format "perturb-run", version 1):
+ * Layout (format "perturb-run", version 2):
  *   attributes on /: format, format_version, perturb_version, git_commit,
  *     nranks, instance_groups, sample_groups, complete (0/1), status
  *     ("running" or "complete"), epochs_done, config (the resolved INI text)
- *   /metrics     compound table, one row per evaluated epoch: epoch, step,
+ *   /metrics     compound table, one row per epoch: epoch, step,
  *                wall_seconds, train_loss, test_spearman, test_exact,
- *                label_perturbations_per_s
+ *                label_perturbations_per_s, train_spearman, train_exact (the
+ *                four rank metrics NaN on epochs without evaluation; version
+ *                1 files lack the train_ columns, and read them as NaN)
  *   /checkpoint  params, optim_m, optim_v; attributes epoch, step, optim_t,
  *                elapsed_seconds — everything the run needs to continue
  *   /model       (complete runs) params, and w [p] (+ attribute intercept) or
@@ -32,9 +34,11 @@ typedef struct pt_metrics_row {
   int64_t step;                     /* optimiser steps taken */
   double wall_seconds;              /* since the run started (resumes add up) */
   double train_loss;                /* mean over the epoch's instances */
-  double test_spearman;             /* mean over test instances */
-  double test_exact;                /* share of test instances ranked exactly */
+  double test_spearman;             /* mean over test instances (NaN: not evaluated this epoch) */
+  double test_exact;                /* share of test instances ranked exactly (likewise) */
   double label_perturbations_per_s; /* this epoch's throughput, all ranks */
+  double train_spearman;            /* test_spearman on the training part (same epochs) */
+  double train_exact;               /* test_exact on the training part */
 } pt_metrics_row;
 
 typedef struct pt_run_state {

@@ -26,7 +26,7 @@
 #include "train.h"
 
 #define SWEEP_FORMAT "perturb-sweep"
-#define SWEEP_FORMAT_VERSION 1
+#define SWEEP_FORMAT_VERSION 2
 
 /* Far beyond any real sweep; keeps point indices within an int (MPI counts,
  * the to-do list's broadcast). */
@@ -370,16 +370,17 @@ static pt_status write_description(hid_t file, const sweep_plan *p, int complete
 }
 
 /* Byte layout of a /summary row: index, one string pointer per axis, then the
- * four metrics (all 8-byte fields: no padding). */
-enum { SUMMARY_METRICS = 4 };
+ * metrics (all 8-byte fields: no padding). */
+enum { SUMMARY_METRICS = 6 };
 static size_t summary_row_size(const sweep_plan *p) {
   return sizeof(int64_t) + p->naxes * sizeof(char *) + SUMMARY_METRICS * sizeof(double);
 }
 
 /* /summary: the compound table of sweep.h (rows laid out as summary_row_size says). */
 static pt_status write_summary(hid_t file, const sweep_plan *p, const unsigned char *rows, const char *path) {
-  static const char *const metric_names[SUMMARY_METRICS] = {"train_loss", "test_spearman", "test_exact",
-                                                            "wall_seconds"};
+  /* columns added later go last, so that tables read by position keep their meaning */
+  static const char *const metric_names[SUMMARY_METRICS] = {"train_loss",   "test_spearman",  "test_exact",
+                                                            "wall_seconds", "train_spearman", "train_exact"};
   hid_t str = H5Tcopy(H5T_C_S1);
   H5Tset_size(str, H5T_VARIABLE);
   H5Tset_cset(str, H5T_CSET_UTF8);
@@ -416,7 +417,7 @@ static pt_status write_point(hid_t points, const sweep_plan *p, const char *dir,
     const char *value = point_value(p, index, a);
     memcpy(row + sizeof(int64_t) + a * sizeof(char *), &value, sizeof value);
   }
-  double metrics[SUMMARY_METRICS] = {NAN, NAN, NAN, NAN};
+  double metrics[SUMMARY_METRICS] = {NAN, NAN, NAN, NAN, NAN, NAN};
 
   hid_t g = H5Gcreate2(points, gname, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (g < 0) return pt_error(PT_EIO, "%s: cannot create /points/%s", path, gname);
@@ -441,6 +442,8 @@ static pt_status write_point(hid_t points, const sweep_plan *p, const char *dir,
     metrics[1] = last->test_spearman;
     metrics[2] = last->test_exact;
     metrics[3] = last->wall_seconds;
+    metrics[4] = last->train_spearman;
+    metrics[5] = last->train_exact;
     *complete = st == PT_OK;
   }
   if (st == PT_OK) st = pt_h5_write_attr_int(g, "complete", *complete, path);

@@ -24,8 +24,9 @@
  *                       file's /metrics and /model);
  *                       /summary: one row per point: index, one text column
  *                       per axis (named section.key), then the last epoch's
- *                       train_loss, test_spearman, test_exact, wall_seconds
- *                       (NaN for points not complete).
+ *                       train_loss, test_spearman, test_exact, wall_seconds,
+ *                       train_spearman, train_exact (NaN for points not
+ *                       complete).
  *
  * sweep.h5 is written by rank 0 only, whole (temporary file + rename): at the
  * start with the description alone (so that a restart can check it), at the

@@ -316,15 +316,21 @@ static pt_status train_step(run *r, size_t count, uint64_t epoch, int64_t *loss_
   return PT_OK;
 }
 
-/* Spearman and exact-ranking counts on this rank's share of the test set,
- * summed over ranks in integers. */
-static pt_status evaluate(run *r, MPI_Comm comm, double *spearman, double *exact) {
-  size_t b, e;
-  pt_share(r->test->n, r->dc.nranks, r->dc.rank, &b, &e);
-  int64_t counts[2] = {0, 0};
-  PT_TRY(pt_dist_agree(comm, pt_rank_counts(r->model, r->test, b, e, r->solver, r->buf.theta, r->buf.yone, counts)));
-  MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_INT64_T, MPI_SUM, comm);
-  pt_rank_metrics(counts, r->test->n, r->d, spearman, exact);
+/* The rank metrics of the row on the test and the training parts: Spearman
+ * and exact-ranking counts on this rank's share of each part's rows, summed
+ * over ranks in integers (one message for both parts), so the same numbers on
+ * any number of ranks. */
+static pt_status evaluate(run *r, MPI_Comm comm, pt_metrics_row *row) {
+  size_t tb, te, rb, re;
+  pt_share(r->test->n, r->dc.nranks, r->dc.rank, &tb, &te);
+  pt_share(r->train->n, r->dc.nranks, r->dc.rank, &rb, &re);
+  int64_t counts[4] = {0, 0, 0, 0}; /* test, then training */
+  pt_status st = pt_rank_counts(r->model, r->test, tb, te, r->solver, r->buf.theta, r->buf.yone, counts);
+  if (st == PT_OK) st = pt_rank_counts(r->model, r->train, rb, re, r->solver, r->buf.theta, r->buf.yone, counts + 2);
+  PT_TRY(pt_dist_agree(comm, st));
+  MPI_Allreduce(MPI_IN_PLACE, counts, 4, MPI_INT64_T, MPI_SUM, comm);
+  pt_rank_metrics(counts, r->test->n, r->d, &row->test_spearman, &row->test_exact);
+  pt_rank_metrics(counts + 2, r->train->n, r->d, &row->train_spearman, &row->train_exact);
   return PT_OK;
 }
 
@@ -335,13 +341,24 @@ static void shuffle(run *r, uint64_t epoch) {
   gsl_ran_shuffle(r->rng, r->buf.order, r->train->n, sizeof *r->buf.order);
 }
 
+/* A double as a JSON value: NaN (a metric not evaluated this epoch) is null. */
+static const char *json_number(double v, char buf[32]) {
+  if (!isfinite(v)) return "null";
+  snprintf(buf, 32, "%.17g", v);
+  return buf;
+}
+
 static void report(const run *r, const pt_metrics_row *row, int json, double left) {
   const int64_t epochs = r->s.loss == LOSS_RIDGE ? 1 : r->s.epochs;
-  if (json)
-    printf("{\"epoch\":%lld,\"step\":%lld,\"wall_seconds\":%.6g,\"train_loss\":%.17g,\"test_spearman\":%.17g,"
-           "\"test_exact\":%.17g,\"label_perturbations_per_s\":%.6g}\n",
-           (long long)row->epoch, (long long)row->step, row->wall_seconds, row->train_loss, row->test_spearman,
-           row->test_exact, row->label_perturbations_per_s);
+  if (json) {
+    char b[5][32];
+    printf("{\"epoch\":%lld,\"step\":%lld,\"wall_seconds\":%.6g,\"train_loss\":%s,\"test_spearman\":%s,"
+           "\"test_exact\":%s,\"train_spearman\":%s,\"train_exact\":%s,\"label_perturbations_per_s\":%.6g}\n",
+           (long long)row->epoch, (long long)row->step, row->wall_seconds, json_number(row->train_loss, b[0]),
+           json_number(row->test_spearman, b[1]), json_number(row->test_exact, b[2]),
+           json_number(row->train_spearman, b[3]), json_number(row->train_exact, b[4]),
+           row->label_perturbations_per_s);
+  }
   FILE *out = json ? stderr : stdout;
   fprintf(out, "epoch %lld/%lld  loss %.6g  test spearman %.4f  exact %.4f  %.3g label-pert/s  elapsed %.1f s  left ~%.0f s\n",
           (long long)row->epoch, (long long)epochs, row->train_loss, row->test_spearman, row->test_exact,
@@ -460,11 +477,17 @@ static pt_status train_sgd(run *r, pt_run_state *state, const pt_train_options *
     if (st != PT_OK) break;
     MPI_Allreduce(MPI_IN_PLACE, &loss_fixed, 1, MPI_INT64_T, MPI_SUM, comm);
     const double epoch_seconds = MPI_Wtime() - t_epoch;
-    pt_metrics_row row = {epoch + 1, state->step, 0, (double)loss_fixed / PT_FIXED_SCALE / (double)n, NAN, NAN,
-                          (double)n * (double)r->M * (double)d / epoch_seconds};
+    pt_metrics_row row = {.epoch = epoch + 1,
+                          .step = state->step,
+                          .train_loss = (double)loss_fixed / PT_FIXED_SCALE / (double)n,
+                          .test_spearman = NAN,
+                          .test_exact = NAN,
+                          .label_perturbations_per_s = (double)n * (double)r->M * (double)d / epoch_seconds,
+                          .train_spearman = NAN,
+                          .train_exact = NAN};
     state->epoch = epoch + 1;
     const int last = state->epoch == r->s.epochs;
-    if (last || state->epoch % r->s.eval_every == 0) st = evaluate(r, comm, &row.test_spearman, &row.test_exact);
+    if (last || state->epoch % r->s.eval_every == 0) st = evaluate(r, comm, &row);
     if (st != PT_OK) break;
     state->elapsed = MPI_Wtime() - t_start;
     row.wall_seconds = state->elapsed;
@@ -488,9 +511,9 @@ static pt_status train_sgd(run *r, pt_run_state *state, const pt_train_options *
  * set here from scratch all the same. */
 static pt_status train_ridge(run *r, pt_run_state *state, const pt_train_options *opt, MPI_Comm comm) {
   const double t_start = MPI_Wtime();
-  pt_metrics_row row = {1, 0, 0, NAN, NAN, NAN, 0.0};
+  pt_metrics_row row = {.epoch = 1, .step = 0, .label_perturbations_per_s = 0.0}; /* no perturbations */
   PT_TRY(pt_dist_agree(comm, pt_ridge_fit(r->model, r->train, r->s.l2, &row.train_loss)));
-  PT_TRY(evaluate(r, comm, &row.test_spearman, &row.test_exact));
+  PT_TRY(evaluate(r, comm, &row));
   state->epoch = 1;
   state->step = 0;
   state->nmetrics = 0;
