@@ -19,46 +19,33 @@ import math
 import os
 import sys
 
-import h5py
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+import sweep_summary  # noqa: E402  (scripts/sweep_summary.py)
+
 EPSILON, SAMPLES, DATASET, FOLD = "loss.epsilon", "loss.samples", "data.dataset", "data.fold"
 PROG = "eps_plot"
 
 
 def fail(message):
-    print(f"{PROG}: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def text(value):
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+    sweep_summary.fail(PROG, message)
 
 
 def read_summary(path):
     """The /summary columns (axes as str arrays, metrics as floats), its axes, completeness."""
     if not os.path.exists(path):
         fail(f"no {path}")
-    with h5py.File(path, "r") as f:
-        if "summary" not in f:
-            fail(f"{path} has no /summary yet (sweep not finished)")
-        table = f["summary"][()]
-        complete = int(f.attrs.get("complete", 0))
-        base_dataset = configured_dataset(text(f.attrs.get("base_config", "")))
-    axes = [n for n in table.dtype.names if table.dtype[n].kind in "OSU"]
-    for axis in (EPSILON, SAMPLES):
-        if axis not in axes:
-            fail(f"{path}: /summary has no {axis} axis (axes: {', '.join(axes)})")
-    cols = {n: (np.array([text(v) for v in table[n]], dtype=object) if n in axes
-                else np.asarray(table[n], dtype=float))
-            for n in table.dtype.names}
+    summary = sweep_summary.read(path, (EPSILON, SAMPLES), PROG)
+    if summary is None:
+        fail(f"{path} has no /summary yet (sweep not finished)")
+    cols = summary["cols"]
     if DATASET not in cols:
-        cols[DATASET] = np.array([base_dataset] * len(table), dtype=object)
-    return cols, axes, complete
+        cols[DATASET] = np.array([configured_dataset(summary["base_config"])] * len(cols["index"]), dtype=object)
+    return cols, summary["axes"], summary["complete"]
 
 
 def configured_dataset(base_config):

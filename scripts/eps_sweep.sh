@@ -29,12 +29,7 @@ perturb=${PERTURB:-$top/build/perturb}
 [ -x "$perturb" ] || { echo "eps_sweep.sh: $perturb not built (run scripts/build.sh)" >&2; exit 1; }
 [ -n "${PERTURB_LABEL_RANKING_DIR:-}" ] ||
   { echo "eps_sweep.sh: set PERTURB_LABEL_RANKING_DIR (data/README.md)" >&2; exit 2; }
-export OPENBLAS_NUM_THREADS=1
-[ "$(id -u)" -eq 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-mpirun_args=(-q -n "$np")
-# More ranks than cores is fine for correctness runs here; under Slurm the
-# allocation provides the slots.
-[ -z "${SLURM_JOB_ID:-}" ] && [ "$np" -gt "$(nproc)" ] && mpirun_args+=(--oversubscribe)
+. "$top/scripts/mpi_env.sh"
 mkdir -p "$out"
 # M = 100 first: the longest points start first.
 mpirun "${mpirun_args[@]}" "$perturb" sweep "$top/experiments/label_ranking/eps_m.ini" \

@@ -27,12 +27,7 @@ while [ $# -gt 0 ]; do
 done
 perturb=${PERTURB:-$top/build/perturb}
 [ -x "$perturb" ] || { echo "fig4.sh: $perturb not built (run scripts/build.sh)" >&2; exit 1; }
-export OPENBLAS_NUM_THREADS=1
-mpirun_args=(-n "$np")
-[ "$(id -u)" -eq 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-# More ranks than cores is fine for correctness runs here; under Slurm the
-# allocation provides the slots.
-[ -z "${SLURM_JOB_ID:-}" ] && [ "$np" -gt "$(nproc)" ] && mpirun_args+=(--oversubscribe)
+. "$top/scripts/mpi_env.sh"
 
 # With d = 100 labels, adjacent clean scores are ~0.01 apart, so sigma = 0.01
 # already scrambles most test rankings: the grid goes from 0 to there.
@@ -64,7 +59,7 @@ for loss in $losses; do
     fi
     echo "== $loss sigma=$sigma"
     # shellcheck disable=SC2046
-    mpirun -q "${mpirun_args[@]}" "$perturb" train "$config" loss.kind="$loss" $(loss_settings "$loss") \
+    mpirun "${mpirun_args[@]}" "$perturb" train "$config" loss.kind="$loss" $(loss_settings "$loss") \
       synthetic.sigma="$sigma" --out "$run" "${mode[@]}"
   done
 done

@@ -61,12 +61,8 @@ perturb=${PERTURB:-$top/build/perturb}
 dir=${PERTURB_LABEL_RANKING_DIR:-}
 [ -n "$dir" ] || die "set PERTURB_LABEL_RANKING_DIR to the directory of the label-ranking CSV files (data/README.md)"
 [ -d "$dir" ] || die "PERTURB_LABEL_RANKING_DIR='$dir' is not a directory"
-export PERTURB_LABEL_RANKING_DIR=$dir OPENBLAS_NUM_THREADS=1
-[ "$(id -u)" -eq 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-mpirun_args=(-q -n "$np")
-# More ranks than cores is fine for correctness runs here; under Slurm the
-# allocation provides the slots.
-[ -z "${SLURM_JOB_ID:-}" ] && [ "$np" -gt "$(nproc)" ] && mpirun_args+=(--oversubscribe)
+export PERTURB_LABEL_RANKING_DIR=$dir
+. "$top/scripts/mpi_env.sh"
 
 # Datasets in decreasing size, so that the dynamic hand-out of points starts
 # the longest ones first and the sweep's tail is made of short points.

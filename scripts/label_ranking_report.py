@@ -28,12 +28,13 @@ import os
 import re
 import sys
 
-import h5py
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+import sweep_summary  # noqa: E402  (scripts/sweep_summary.py)
 
 METHODS = ["fy", "perturbed_squared", "squared", "blackbox", "ridge"]
 TRAINED = ["fy", "perturbed_squared", "squared", "blackbox"]
@@ -48,30 +49,11 @@ PROG = "label_ranking_report"
 
 
 def fail(message):
-    print(f"{PROG}: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def text(value):
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+    sweep_summary.fail(PROG, message)
 
 
 def read_summary(path):
-    """{"axes": [names], "cols": {name: array}, "complete": 0/1} or None when
-    the file holds no /summary yet (a sweep that has only started)."""
-    with h5py.File(path, "r") as f:
-        if "summary" not in f:
-            return None
-        table = f["summary"][()]
-        complete = int(f.attrs.get("complete", 0))
-    axes = [n for n in table.dtype.names if table.dtype[n].kind in "OSU"]
-    missing = [a for a in REQUIRED_AXES if a not in axes]
-    if missing:
-        fail(f"{path}: /summary lacks required axes {', '.join(missing)} (needs {', '.join(REQUIRED_AXES)})")
-    cols = {n: (np.array([text(v) for v in table[n]], dtype=object) if n in axes
-                else np.asarray(table[n], dtype=float))
-            for n in table.dtype.names}
-    return {"axes": axes, "cols": cols, "complete": complete}
+    return sweep_summary.read(path, REQUIRED_AXES, PROG)
 
 
 def hyper_axes(summary):

@@ -9,17 +9,14 @@
 #     the setting with the best mean inner-validation Spearman, report its
 #     refit's outer-fold Spearman; mean and sd over outer folds).
 #  2. Started again, every sweep reruns nothing and the table is unchanged.
-#  3. Bad input (missing data directory, unknown dataset, a grid file with no
-#     method, a grid key that does not exist): one stderr line, non-zero exit.
+#  3. Bad input (missing data directory, unknown dataset, a CSV row that is not
+#     a permutation, more folds than instances, a grid file with no method, a
+#     grid key that does not exist, an empty axis): one stderr line, non-zero
+#     exit, and no point marked complete.
 set -euo pipefail
 perturb=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-checks=0
-pass() { checks=$((checks + 1)); echo "ok: $*"; }
-fail() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/checks.sh"
 export PERTURB=$perturb
 
 # Two datasets: ranks of W x + noise, 4 and 5 labels, 3 features.
@@ -119,6 +116,14 @@ expect_fail() {  # expect_fail WHAT PATTERN ENV... -- ARGS...
   else
     fail "$what: exit $status, $lines stderr lines:"; cat "$tmp/bad.err"
   fi
+  # nothing written before the error may look complete
+  local complete
+  complete=$(/usr/bin/python3 -c '
+import glob, sys, h5py
+files = glob.glob(sys.argv[1] + "/*/sweep.h5") + glob.glob(sys.argv[1] + "/*/points/*.h5")
+print(sum(int(h5py.File(f, "r").attrs.get("complete", 0)) for f in files))' "$tmp/bad")
+  [ "$complete" -eq 0 ] && pass "$what: nothing marked complete" || fail "$what: $complete files marked complete"
+  rm -rf "$tmp/bad"
 }
 expect_fail "missing data directory" "is not a directory" PERTURB_LABEL_RANKING_DIR="$tmp/nowhere" -- --grid "$tmp/tiny.grid"
 expect_fail "unset data directory" "set PERTURB_LABEL_RANKING_DIR" PERTURB_LABEL_RANKING_DIR= -- --grid "$tmp/tiny.grid"
@@ -128,8 +133,14 @@ printf '# no methods\n' > "$tmp/empty.grid"
 expect_fail "grid with no method" "no method" PERTURB_LABEL_RANKING_DIR="$tmp/data" -- --grid "$tmp/empty.grid"
 printf 'fy optim.lrr=0.1\n' > "$tmp/typo.grid"
 expect_fail "unknown grid key" "unknown key 'lrr'" PERTURB_LABEL_RANKING_DIR="$tmp/data" -- --grid "$tmp/typo.grid"
+mkdir -p "$tmp/baddata"
+printf 'f1,r1,r2,r3\n0.5,1,2,3\n0.7,1,1,3\n0.1,3,2,1\n' > "$tmp/baddata/twice.csv"
+printf 'fy optim.lr=0.1\n' > "$tmp/one.grid"
+expect_fail "CSV row not a permutation" "permutation" PERTURB_LABEL_RANKING_DIR="$tmp/baddata" -- --grid "$tmp/one.grid" \
+  --folds 2
+expect_fail "more folds than instances" "data.folds = 200 exceeds the 90 instances" PERTURB_LABEL_RANKING_DIR="$tmp/data" -- \
+  --grid "$tmp/one.grid" --datasets toy_a --folds 200
 printf 'fy optim.lr=\n' > "$tmp/novalues.grid"
 expect_fail "empty grid axis" "has no values" PERTURB_LABEL_RANKING_DIR="$tmp/data" -- --grid "$tmp/novalues.grid"
 
-echo "label_ranking.sh: $((checks - fails))/$checks checks passed"
-[ "$fails" -eq 0 ]
+finish label_ranking

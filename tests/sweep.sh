@@ -12,7 +12,7 @@
 set -euo pipefail
 perturb=$1
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
+. "$here/checks.sh"
 holder=
 cleanup() {
   pkill -9 -f -- "--out $tmp/cut" 2>/dev/null || true
@@ -20,10 +20,6 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-fails=0
-checks=0
-pass() { checks=$((checks + 1)); echo "ok: $*"; }
-fail() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL: $*"; }
 
 # check_sweep DIR AXIS...: sweep.h5 against the point files and the grid.
 check_sweep() {
@@ -269,5 +265,4 @@ assert int(f.attrs['complete']) == 0 and int(f['points/0'].attrs['complete']) ==
   fail "sweep.h5 after a failed point"; fi
 set -e
 
-echo "sweep: $checks checks, $((checks - fails)) passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish sweep

@@ -112,6 +112,7 @@ static const expected_key expected[] = {
   {"optim", "adam_eps", PT_CONFIG_DOUBLE, "1e-8", 0, 1, 1, NULL},
   {"optim", "schedule", PT_CONFIG_CHOICE, "constant", 0, 0, 0, "constant|cosine"},
   {"train", "epochs", PT_CONFIG_INT, "10", 1, 1000000, 0, NULL},
+  {"train", "min_steps", PT_CONFIG_INT, "0", 0, 1000000000, 0, NULL},
   {"train", "batch_size", PT_CONFIG_INT, "32", 1, 10000000, 0, NULL},
   {"train", "seed", PT_CONFIG_INT, "0", 0, 4611686018427387904.0, 0, NULL},
   {"train", "checkpoint_every", PT_CONFIG_INT, "1", 0, 1000000, 0, NULL},

@@ -440,7 +440,10 @@ static void test_csv_real(void) {
   for (struct dirent *e; dir && (e = readdir(dir)) != NULL;) {
     const size_t len = strlen(e->d_name);
     if (len < 5 || strcmp(e->d_name + len - 4, ".csv") != 0) continue;
-    snprintf(path, sizeof path, "%s/%s", realdir, e->d_name);
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", realdir, e->d_name) >= sizeof path) {
+      CHECK(0, "path too long: %s/%s", realdir, e->d_name);
+      continue;
+    }
     CHECK_OK(pt_dataset_import_csv(path, &ds));
     if (ds) CHECK_OK(pt_dataset_check(ds, path));
     pt_dataset_free(&ds);

@@ -11,15 +11,11 @@
 #     equal to the file's columns; `perturb info` shows the last epoch's.
 #  4. A version 1 run file (written before the columns existed) still reads:
 #     `perturb info` shows them as nan.
+#  5. train.min_steps raises the epochs of a small training set, and only then.
 set -euo pipefail
 perturb=$1
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-checks=0
-pass() { checks=$((checks + 1)); echo "ok: $*"; }
-fail() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/checks.sh"
 train() { # np out args...
   local np=$1 out=$2
   shift 2
@@ -162,5 +158,16 @@ else
   fail "version 1 file: $info"
 fi
 
-echo "train_metrics: $checks checks, $((checks - fails)) passed, $fails failed"
-[ "$fails" -eq 0 ]
+# ---- 5. train.min_steps raises the epochs of a small training set ----------------------------
+# 150 instances in batches of 10: 15 steps per epoch; 7 epochs = 105 steps < 200,
+# so the run takes ceil(200 / 15) = 14 epochs (210 steps); with min_steps = 100 it keeps 7.
+for want in "200 14 210" "100 7 105"; do
+  set -- $want
+  train 2 minsteps data.train="$tmp/affine.train.h5" data.test="$tmp/affine.test.h5" loss.kind=squared \
+    train.min_steps="$1" train.eval_every=1000
+  got=$(/usr/bin/python3 -c 'import sys, h5py; m = h5py.File(sys.argv[1], "r")["metrics"][-1]; print(m["epoch"], m["step"])' \
+    "$tmp/minsteps.h5")
+  [ "$got" = "$2 $3" ] && pass "min_steps=$1: $2 epochs, $3 steps" || fail "min_steps=$1: got epochs/steps '$got', want '$2 $3'"
+done
+
+finish train_metrics

@@ -15,12 +15,7 @@
 set -euo pipefail
 perturb=$1
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-checks=0
-pass() { checks=$((checks + 1)); echo "ok: $*"; }
-fail() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/checks.sh"
 train() { # np args...: a run whose output is kept in $tmp/log
   local np=$1
   shift
@@ -195,5 +190,4 @@ else
   fail "--resume of a ridge run:"; sed 's/^/    /' "$tmp/err"
 fi
 
-echo "train_ridge: $checks checks, $((checks - fails)) passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish train_ridge

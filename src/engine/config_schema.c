@@ -66,6 +66,8 @@
   X("optim", "schedule", PT_CONFIG_CHOICE, "constant", 0, 0, 0, "constant|cosine",                              \
     "learning rate over the run: constant, or cosine decay from lr to 0 at the last step")                     \
   X("train", "epochs", PT_CONFIG_INT, "10", 1, 1000000, 0, NULL, "number of passes over the training data")    \
+  X("train", "min_steps", PT_CONFIG_INT, "0", 0, 1000000000, 0, NULL,                                           \
+    "at least this many optimizer steps: more epochs on small training sets (0: off)")                         \
   X("train", "batch_size", PT_CONFIG_INT, "32", 1, 10000000, 0, NULL, "instances per optimizer step (global)") \
   X("train", "seed", PT_CONFIG_INT, "0", 0, PT_SEED_MAX, 0, NULL,                                              \
     "seed of the batch shuffling and the perturbation noise")                                                  \

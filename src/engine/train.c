@@ -32,7 +32,7 @@ typedef enum loss_kind { LOSS_FY, LOSS_PERTURBED_SQUARED, LOSS_SQUARED, LOSS_BLA
 typedef struct settings {
   const char *train_path, *test_path, *model_kind, *noise, *optim_kind, *schedule, *dataset, *csv_dir;
   double test_fraction, sigma, l2, epsilon, lambda, lr, momentum, beta1, beta2, adam_eps;
-  int64_t n, labels, features, synth_seed, samples, epochs, batch, seed, checkpoint_every, eval_every;
+  int64_t n, labels, features, synth_seed, samples, epochs, min_steps, batch, seed, checkpoint_every, eval_every;
   int64_t instance_groups, sample_groups;
   int64_t folds, fold, inner_folds, inner_fold, split_seed;
   int standardize;
@@ -74,6 +74,7 @@ static pt_status read_settings(const pt_config *c, settings *s) {
   PT_TRY(pt_config_get_double(c, "optim.adam_eps", &s->adam_eps));
   PT_TRY(pt_config_get_string(c, "optim.schedule", &s->schedule));
   PT_TRY(pt_config_get_int(c, "train.epochs", &s->epochs));
+  PT_TRY(pt_config_get_int(c, "train.min_steps", &s->min_steps));
   PT_TRY(pt_config_get_int(c, "train.batch_size", &s->batch));
   PT_TRY(pt_config_get_int(c, "train.seed", &s->seed));
   PT_TRY(pt_config_get_int(c, "train.checkpoint_every", &s->checkpoint_every));
@@ -409,7 +410,13 @@ static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
   }
   const size_t B = (size_t)r->s.batch;
   if (st == PT_OK) st = pt_model_reserve(r->model, B);
-  r->total_steps = r->s.epochs * (int64_t)((r->train->n + B - 1) / B);
+  /* A sweep over datasets of 150 to 40000 instances with one epoch count
+   * would leave the small ones with a few hundred steps: min_steps raises
+   * their epochs (the same on every rank: it depends only on the data). */
+  const int64_t steps_per_epoch = (int64_t)((r->train->n + B - 1) / B);
+  if (r->s.epochs * steps_per_epoch < r->s.min_steps)
+    r->s.epochs = (r->s.min_steps + steps_per_epoch - 1) / steps_per_epoch;
+  r->total_steps = r->s.epochs * steps_per_epoch;
   if (st == PT_OK) st = alloc_buffers(&r->buf, B, r->d, r->model->nparams, r->train->n, r->M);
   PT_TRY(pt_dist_agree(comm, st));
   /* ridge has no batches: its ranks only share the evaluation's rows */
@@ -491,7 +498,8 @@ static pt_status train_sgd(run *r, pt_run_state *state, const pt_train_options *
     if (st != PT_OK) break;
     state->elapsed = MPI_Wtime() - t_start;
     row.wall_seconds = state->elapsed;
-    st = pt_run_add_metrics(state, &row);
+    /* agreed, so that no rank goes on to a collective snapshot alone */
+    st = pt_dist_agree(comm, pt_run_add_metrics(state, &row));
     if (r->dc.rank == 0)
       report(r, &row, opt->json,
              (MPI_Wtime() - t_session) / (double)(state->epoch - first_epoch) * (double)(r->s.epochs - state->epoch));
