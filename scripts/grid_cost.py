@@ -105,4 +105,7 @@ if __name__ == "__main__":
         del args[i:i + 2]
     if len(args) < 2:
         sys.exit("usage: grid_cost.py OUT GRID [--ranks R] [section.key=value ...]")
+    for path in (args[0], args[1]):
+        if not os.path.exists(path):
+            sys.exit(f"grid_cost.py: no such file or directory: {path}")
     main(args[0], args[1], ranks, args[2:])
