@@ -132,9 +132,22 @@ pt_status pt_dataset_kfold(const pt_dataset *ds, size_t K, size_t k, uint64_t se
  * Standardises the features of @p train and @p test (may be NULL) in place
  * with the mean and standard deviation of each feature over @p train only
  * (for per-label features, over all instances and labels). A constant
- * feature is only centred.
+ * feature is only centred. Fails as pt_dataset_feature_stats does.
  */
 pt_status pt_dataset_standardize(pt_dataset *train, pt_dataset *test);
+
+/**
+ * The mean and sample standard deviation of each feature of @p train (for
+ * per-label features, over all instances and labels) into @p mean and @p sd
+ * (p values each); the deviation of a constant feature is set to 1 (it is
+ * only centred). #PT_EDOM naming @p origin (NULL: the dataset's name) and the
+ * feature if a statistic is not finite (values near the largest doubles).
+ * Not collective.
+ */
+pt_status pt_dataset_feature_stats(const pt_dataset *train, double *mean, double *sd, const char *origin);
+
+/** Replaces every feature x_j of @p ds by (x_j − mean[j]) / sd[j], in place. Not collective. */
+void pt_dataset_standardize_with(pt_dataset *ds, const double *mean, const double *sd);
 
 #ifdef __cplusplus
 }

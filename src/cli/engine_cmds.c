@@ -2,6 +2,7 @@
  * sweep, eval, info. Each prints errors as one line from rank 0 and returns the
  * same exit status on every rank (1 for a failed run, 2 for a bad command line). */
 #define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,54 +264,116 @@ int pt_cli_import(int argc, char **argv) {
 
 /* ---- perturb eval ----------------------------------------------------------- */
 
+/* Rank-metric counts of `model` on `ds`, summed over ranks (integers: exact
+ * in any order). `shared`: every rank holds all rows and counts its share;
+ * otherwise each rank holds its own rows. Collective. */
+static pt_status eval_counts(const pt_model *model, const pt_dataset *ds, int shared, pt_solver *solver,
+                             int64_t counts[2]) {
+  int rank, nranks;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &nranks);
+  size_t b = 0, e = ds->n;
+  if (shared) pt_share(ds->n, nranks, rank, &b, &e);
+  double *theta = malloc(model->d * sizeof *theta), *y = malloc(model->d * sizeof *y);
+  pt_status st = theta && y ? pt_rank_counts(model, ds, b, e, solver, theta, y, counts)
+                            : pt_error(PT_ENOMEM, "out of memory");
+  free(theta);
+  free(y);
+  st = pt_dist_agree(MPI_COMM_WORLD, st);
+  if (st == PT_OK) MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+  return st;
+}
+
+/* The run's own training and test parts, rebuilt from its stored
+ * configuration (the same data, split and — through the model —
+ * standardisation as in training); the data must still have the run's
+ * fingerprint. Collective. */
+static pt_status eval_own_data(const char *path, pt_dataset **train, pt_dataset **test) {
+  pt_run_state stored = {0};
+  pt_config *cfg = NULL;
+  pt_status st = pt_runfile_read(path, &stored);
+  if (st == PT_OK) st = pt_config_alloc(&cfg);
+  if (st == PT_OK) st = pt_config_load_string(cfg, stored.config_ini, path);
+  st = pt_dist_agree(MPI_COMM_WORLD, st);
+  uint64_t fp = 0;
+  if (st == PT_OK) st = pt_train_load_data(cfg, MPI_COMM_WORLD, train, test, &fp);
+  if (st == PT_OK && stored.has_data_fingerprint && stored.data_fingerprint != fp)
+    st = pt_error(PT_ECONFIG, "%s: the data its configuration names differ from the data it was trained on "
+                  "(fingerprint %016" PRIx64 " stored, %016" PRIx64 " now)", path, stored.data_fingerprint, fp);
+  pt_config_free(&cfg);
+  pt_run_state_clear(&stored, 0);
+  if (st != PT_OK) {
+    pt_dataset_free(train);
+    pt_dataset_free(test);
+  }
+  return st;
+}
+
 int pt_cli_eval(int argc, char **argv) {
   cli_args a;
   int rc = parse_args("eval", argc, argv, &a);
   if (rc) return rc;
   if (a.help) {
-    print_help("usage: [mpirun -n P] perturb eval RUN.h5 DATA.h5 [--json]\n"
-               "Evaluates the final model of a complete run on a dataset: mean Spearman correlation\n"
-               "between predicted and true rankings, and the share of instances ranked exactly.\n");
+    print_help("usage: [mpirun -n P] perturb eval RUN.h5 [DATA.h5] [--json]\n"
+               "Evaluates the final model of a complete run: mean Spearman correlation between\n"
+               "predicted and true rankings, and the share of instances ranked exactly. On DATA.h5\n"
+               "if given; otherwise on the run's own test and training parts, rebuilt from its stored\n"
+               "configuration (the run's last metrics, bit for bit). Features are standardised with\n"
+               "the statistics stored in the model when it was trained on standardised data.\n");
     return 0;
   }
-  if (a.npositional != 2) return usage_error("eval", "expects RUN.h5 and DATA.h5", NULL);
+  if (a.npositional != 1 && a.npositional != 2) return usage_error("eval", "expects RUN.h5 [DATA.h5]", NULL);
+  const char *run = a.positional[0];
   int rank, nranks;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &nranks);
   pt_model *model = NULL;
-  pt_dataset *ds = NULL;
+  pt_dataset *ds = NULL, *train = NULL;
   pt_solver *solver = NULL;
-  pt_status st = pt_dist_agree(MPI_COMM_WORLD, pt_runfile_read_model(a.positional[0], &model));
+  pt_status st = pt_dist_agree(MPI_COMM_WORLD, pt_runfile_read_model(run, &model));
   size_t n = 0;
-  if (st == PT_OK) st = pt_dataset_count_rows(a.positional[1], MPI_COMM_WORLD, &n);
-  size_t b = 0, e = 0;
-  pt_share(n, nranks, rank, &b, &e);
-  if (st == PT_OK) st = pt_dataset_load(a.positional[1], MPI_COMM_WORLD, b, e, &ds);
-  if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_model_check_data(model, ds, a.positional[1]));
-  if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_solver_ranking_alloc(model->d, &solver));
-  int64_t counts[2] = {0, 0};
-  if (st == PT_OK) {
-    double *theta = malloc(model->d * sizeof *theta), *y = malloc(model->d * sizeof *y);
-    st = theta && y ? pt_rank_counts(model, ds, 0, ds->n, solver, theta, y, counts)
-                    : pt_error(PT_ENOMEM, "out of memory");
-    free(theta);
-    free(y);
-    st = pt_dist_agree(MPI_COMM_WORLD, st);
+  if (a.npositional == 2) {
+    if (st == PT_OK) st = pt_dataset_count_rows(a.positional[1], MPI_COMM_WORLD, &n);
+    size_t b = 0, e = 0;
+    pt_share(n, nranks, rank, &b, &e);
+    if (st == PT_OK) st = pt_dataset_load(a.positional[1], MPI_COMM_WORLD, b, e, &ds);
+  } else if (st == PT_OK) {
+    st = eval_own_data(run, &train, &ds);
   }
-  if (st == PT_OK) {
-    MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
-    double spearman, exact;
+  const char *origin = a.npositional == 2 ? a.positional[1] : run;
+  if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_model_check_data(model, ds, origin));
+  /* the model's scale: its stored standardisation, if any */
+  if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_model_prepare_data(model, ds));
+  if (st == PT_OK && train) st = pt_dist_agree(MPI_COMM_WORLD, pt_model_prepare_data(model, train));
+  if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_solver_ranking_alloc(model->d, &solver));
+  int64_t counts[2] = {0, 0}, train_counts[2] = {0, 0};
+  if (st == PT_OK && train == NULL) {
+    st = eval_counts(model, ds, 0, solver, counts); /* a dataset file: each rank read its own rows */
+  } else if (st == PT_OK) {
+    n = ds->n;
+    st = eval_counts(model, ds, 1, solver, counts);
+    if (st == PT_OK) st = eval_counts(model, train, 1, solver, train_counts);
+  }
+  if (st == PT_OK && rank == 0) {
+    double spearman, exact, train_spearman = 0, train_exact = 0;
     pt_rank_metrics(counts, n, model->d, &spearman, &exact);
-    if (rank == 0) {
-      if (a.json)
-        printf("{\"instances\":%zu,\"spearman\":%.17g,\"exact\":%.17g}\n", n, spearman, exact);
-      else
-        printf("%s on %s: %zu instances, Spearman %.6f, exact %.4f\n", a.positional[0], a.positional[1], n, spearman,
-               exact);
-    }
+    if (train) pt_rank_metrics(train_counts, train->n, model->d, &train_spearman, &train_exact);
+    if (a.json && train)
+      printf("{\"instances\":%zu,\"spearman\":%.17g,\"exact\":%.17g,\"train_instances\":%zu,"
+             "\"train_spearman\":%.17g,\"train_exact\":%.17g}\n",
+             n, spearman, exact, train->n, train_spearman, train_exact);
+    else if (a.json)
+      printf("{\"instances\":%zu,\"spearman\":%.17g,\"exact\":%.17g}\n", n, spearman, exact);
+    else if (train)
+      printf("%s on its own split: test %zu instances, Spearman %.6f, exact %.4f; training %zu instances, "
+             "Spearman %.6f, exact %.4f\n",
+             run, n, spearman, exact, train->n, train_spearman, train_exact);
+    else
+      printf("%s on %s: %zu instances, Spearman %.6f, exact %.4f\n", run, a.positional[1], n, spearman, exact);
   }
   pt_solver_free(&solver);
   pt_dataset_free(&ds);
+  pt_dataset_free(&train);
   pt_model_free(&model);
   return st == PT_OK ? 0 : fail("eval", 1);
 }

@@ -213,18 +213,14 @@ pt_status pt_dataset_kfold(const pt_dataset *ds, size_t K, size_t k, uint64_t se
   return st;
 }
 
-pt_status pt_dataset_standardize(pt_dataset *train, pt_dataset *test) {
-  static const char fn[] = "pt_dataset_standardize";
+pt_status pt_dataset_feature_stats(const pt_dataset *train, double *mean, double *sd, const char *origin) {
+  static const char fn[] = "pt_dataset_feature_stats";
   PT_CHECK_PTR(fn, train);
-  if (test && (test->p != train->p || test->per_label != train->per_label))
-    return pt_error(PT_EINVAL, "%s: the test features do not match the training features", fn);
+  PT_CHECK_PTR(fn, mean);
+  PT_CHECK_PTR(fn, sd);
+  if (origin == NULL) origin = train->name[0] ? train->name : "dataset";
   const size_t p = train->p, rows = train->n * (train->per_label ? train->d : 1);
-  double *mean = calloc(p, sizeof *mean), *sd = calloc(p, sizeof *sd);
-  if (mean == NULL || sd == NULL) {
-    free(mean);
-    free(sd);
-    return pt_error(PT_ENOMEM, "%s: out of memory", fn);
-  }
+  for (size_t j = 0; j < p; j++) mean[j] = sd[j] = 0.0;
   /* two passes: the mean, then the squared deviations (no cancellation) */
   for (size_t r = 0; r < rows; r++)
     for (size_t j = 0; j < p; j++) mean[j] += train->X[r * p + j];
@@ -235,19 +231,46 @@ pt_status pt_dataset_standardize(pt_dataset *train, pt_dataset *test) {
       sd[j] += dev * dev;
     }
   for (size_t j = 0; j < p; j++) {
+    /* Features near the largest doubles overflow the sums: the scaled data
+     * would be all zeros or NaN, so stop rather than train on them. */
+    if (!isfinite(mean[j]))
+      return pt_error(PT_EDOM, "%s: feature %zu (0-based) of the training part: its mean is not finite (%g): the "
+                      "values are too large to standardise", origin, j, mean[j]);
     sd[j] = rows > 1 ? sqrt(sd[j] / (double)(rows - 1)) : 0.0;
+    if (!isfinite(sd[j]))
+      return pt_error(PT_EDOM, "%s: feature %zu (0-based) of the training part: its standard deviation is not finite "
+                      "(%g): the values are too large to standardise", origin, j, sd[j]);
     if (!(sd[j] > 0)) sd[j] = 1.0; /* a constant feature is only centred */
   }
-  pt_dataset *parts[2] = {train, test};
-  for (int k = 0; k < 2; k++) {
-    if (parts[k] == NULL) continue;
-    const size_t nr = parts[k]->n * (parts[k]->per_label ? parts[k]->d : 1);
-    for (size_t r = 0; r < nr; r++)
-      for (size_t j = 0; j < p; j++) parts[k]->X[r * p + j] = (parts[k]->X[r * p + j] - mean[j]) / sd[j];
+  return PT_OK;
+}
+
+void pt_dataset_standardize_with(pt_dataset *ds, const double *mean, const double *sd) {
+  const size_t p = ds->p, nr = ds->n * (ds->per_label ? ds->d : 1);
+  for (size_t r = 0; r < nr; r++)
+    for (size_t j = 0; j < p; j++) ds->X[r * p + j] = (ds->X[r * p + j] - mean[j]) / sd[j];
+}
+
+pt_status pt_dataset_standardize(pt_dataset *train, pt_dataset *test) {
+  static const char fn[] = "pt_dataset_standardize";
+  PT_CHECK_PTR(fn, train);
+  if (test && (test->p != train->p || test->per_label != train->per_label))
+    return pt_error(PT_EINVAL, "%s: the test features do not match the training features", fn);
+  const size_t p = train->p;
+  double *mean = calloc(p, sizeof *mean), *sd = calloc(p, sizeof *sd);
+  if (mean == NULL || sd == NULL) {
+    free(mean);
+    free(sd);
+    return pt_error(PT_ENOMEM, "%s: out of memory", fn);
+  }
+  const pt_status st = pt_dataset_feature_stats(train, mean, sd, NULL);
+  if (st == PT_OK) {
+    pt_dataset_standardize_with(train, mean, sd);
+    if (test) pt_dataset_standardize_with(test, mean, sd);
   }
   free(mean);
   free(sd);
-  return PT_OK;
+  return st;
 }
 
 /* ---- synthetic ranking task -------------------------------------------- */

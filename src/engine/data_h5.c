@@ -373,6 +373,11 @@ static pt_status describe(const char *fn, const char *path, h5_file *f) {
   if (yd[0] == 0) return pt_error(PT_EFORMAT, "%s: '%s': the dataset has no rows", fn, path);
   if (yd[1] == 0 || xd[xr - 1] == 0)
     return pt_error(PT_EFORMAT, "%s: '%s': /X or /Y has an empty dimension", fn, path);
+  /* as the CSV import: one label has a single ranking, and its Spearman
+   * correlation is 0/0 */
+  if (yd[1] < 2)
+    return pt_error(PT_EFORMAT, "%s: '%s': /Y has %llu label column: a ranking needs d >= 2 labels", fn, path,
+                    (unsigned long long)yd[1]);
   if (yd[0] > SIZE_MAX || yd[1] > INT32_MAX || xd[xr - 1] > SIZE_MAX)
     return pt_error(PT_EFORMAT, "%s: '%s': the dataset is too large", fn, path);
   f->n = (size_t)yd[0];

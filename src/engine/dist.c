@@ -1,8 +1,13 @@
 /* dist.c: the rank grid and collective agreement on errors. */
 #include "dist.h"
 
+#include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "check.h"
 
 pt_status pt_decomp_choose(int nranks, int rank, size_t batch, size_t samples, int split_samples, int64_t want_i,
                            int64_t want_s, pt_decomp *out) {
@@ -74,4 +79,37 @@ pt_status pt_to_fixed(double x, int64_t *out) {
                     x);
   *out = (int64_t)llround(x * PT_FIXED_SCALE);
   return PT_OK;
+}
+
+uint64_t pt_hash_bytes(uint64_t h, const void *data, size_t bytes) {
+  const unsigned char *b = data;
+  for (size_t k = 0; k < bytes; k++) {
+    h ^= b[k];
+    h *= UINT64_C(1099511628211);
+  }
+  return h;
+}
+
+pt_status pt_dist_check_same(MPI_Comm comm, const void *data, size_t bytes, const char *what) {
+  int rank, size;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  const uint64_t mine = pt_hash_bytes(PT_HASH_INIT, data, bytes);
+  uint64_t *all = malloc((size_t)size * sizeof *all);
+  PT_TRY(pt_dist_agree(comm, all ? PT_OK : pt_error(PT_ENOMEM, "out of memory checking %s across ranks", what)));
+  MPI_Allgather(&mine, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, comm);
+  char list[256] = "";
+  size_t len = 0;
+  int ndiff = 0;
+  for (int r = 1; r < size; r++) {
+    if (all[r] == all[0]) continue;
+    if (ndiff++ < 16 && len < sizeof list)
+      len += (size_t)snprintf(list + len, sizeof list - len, "%s%d", ndiff > 1 ? ", " : "", r);
+  }
+  const uint64_t ref = all[0];
+  free(all);
+  if (ndiff == 0) return PT_OK;
+  return pt_error(PT_EMPI, "%s differ between ranks: rank%s %s%s differ%s from rank 0 (checksum %016" PRIx64
+                  "); the ranks' arithmetic has drifted apart (different CPUs or BLAS kernels?)",
+                  what, ndiff > 1 ? "s" : "", list, ndiff > 16 ? ", ..." : "", ndiff > 1 ? "" : "s", ref);
 }

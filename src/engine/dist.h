@@ -45,6 +45,22 @@ void pt_share(size_t count, int groups, int g, size_t *begin, size_t *end);
  */
 pt_status pt_dist_agree(MPI_Comm comm, pt_status st);
 
+/* FNV-1a (64-bit) of `bytes` bytes at `data`, continuing from `h` (start
+ * with PT_HASH_INIT): a checksum, not a cryptographic hash. Not collective. */
+#define PT_HASH_INIT UINT64_C(14695981039346656037)
+uint64_t pt_hash_bytes(uint64_t h, const void *data, size_t bytes);
+
+/*
+ * Checks that `bytes` bytes at `data` are the same on every rank of `comm`
+ * (by their pt_hash_bytes, gathered on every rank). Collective; every rank
+ * returns the same status: PT_EMPI with a message naming `what` and the ranks
+ * that differ from rank 0 if they are not all the same. Every rank applies
+ * the optimiser's update itself, so this is how a rank whose arithmetic
+ * differs (another CPU, another BLAS kernel) is caught rather than left to
+ * drift.
+ */
+pt_status pt_dist_check_same(MPI_Comm comm, const void *data, size_t bytes, const char *what);
+
 /* Fixed-point scale for sums of real values across ranks: 2^-32 resolution. */
 #define PT_FIXED_SCALE 4294967296.0
 

@@ -2,6 +2,7 @@
 #include "model.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,9 +37,48 @@ pt_status pt_model_reserve(pt_model *m, size_t rows) {
 void pt_model_free(pt_model **m) {
   if (m == NULL || *m == NULL) return;
   free((*m)->xbuf);
+  free((*m)->x_mean);
+  free((*m)->x_sd);
   free((*m)->params);
   free(*m);
   *m = NULL;
+}
+
+pt_status pt_model_set_standardization(pt_model *m, const double *mean, const double *sd) {
+  for (size_t j = 0; j < m->p; j++)
+    if (!isfinite(mean[j]) || !isfinite(sd[j]) || !(sd[j] > 0))
+      return pt_error(PT_EINVAL, "feature %zu (0-based): standardisation mean %g, deviation %g (want finite, "
+                      "deviation > 0)", j, mean[j], sd[j]);
+  if (m->x_mean == NULL) {
+    m->x_mean = malloc(m->p * sizeof *m->x_mean);
+    m->x_sd = malloc(m->p * sizeof *m->x_sd);
+    if (m->x_mean == NULL || m->x_sd == NULL) {
+      free(m->x_mean);
+      free(m->x_sd);
+      m->x_mean = m->x_sd = NULL;
+      return pt_error(PT_ENOMEM, "out of memory for the standardisation of %zu features", m->p);
+    }
+  }
+  memcpy(m->x_mean, mean, m->p * sizeof *mean);
+  memcpy(m->x_sd, sd, m->p * sizeof *sd);
+  return PT_OK;
+}
+
+pt_status pt_model_standardize_from(pt_model *m, const pt_dataset *train, const char *origin) {
+  if (train->p != m->p) return pt_error(PT_EINVAL, "%s: %zu features, the model has %zu", origin, train->p, m->p);
+  double *stats = malloc(2 * m->p * sizeof *stats);
+  if (stats == NULL) return pt_error(PT_ENOMEM, "out of memory for the standardisation of %zu features", m->p);
+  pt_status st = pt_dataset_feature_stats(train, stats, stats + m->p, origin);
+  if (st == PT_OK) st = pt_model_set_standardization(m, stats, stats + m->p);
+  free(stats);
+  return st;
+}
+
+pt_status pt_model_prepare_data(const pt_model *m, pt_dataset *ds) {
+  if (m->x_mean == NULL) return PT_OK;
+  if (ds->p != m->p) return pt_error(PT_EINVAL, "%zu features do not fit the model's %zu", ds->p, m->p);
+  pt_dataset_standardize_with(ds, m->x_mean, m->x_sd);
+  return PT_OK;
 }
 
 const char *pt_model_kind_name(pt_model_kind kind) {

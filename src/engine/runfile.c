@@ -3,6 +3,7 @@
 #include "runfile.h"
 
 #include <hdf5.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,13 @@ static pt_status write_metrics(hid_t file, const pt_run_state *s, const char *pa
   return PT_OK;
 }
 
+/* The model's standardisation, if it has one, into group g. */
+static pt_status write_standardization(hid_t g, const pt_model *m, const char *path) {
+  if (m->x_mean == NULL) return PT_OK;
+  PT_TRY(pt_h5_write_doubles(g, "x_mean", m->x_mean, m->p, 0, path));
+  return pt_h5_write_doubles(g, "x_sd", m->x_sd, m->p, 0, path);
+}
+
 static pt_status write_contents(hid_t file, const pt_run_state *s, const char *path) {
   const pt_model *m = s->model;
   PT_TRY(pt_h5_write_attr_string(file, "format", RUN_FORMAT, path));
@@ -70,6 +78,11 @@ static pt_status write_contents(hid_t file, const pt_run_state *s, const char *p
   PT_TRY(pt_h5_write_attr_string(file, "status", s->complete ? "complete" : "running", path));
   PT_TRY(pt_h5_write_attr_int(file, "epochs_done", s->epoch, path));
   PT_TRY(pt_h5_write_attr_string(file, "config", s->config_ini, path));
+  if (s->has_data_fingerprint) {
+    char fp[32];
+    snprintf(fp, sizeof fp, "fnv1a64:%016" PRIx64, s->data_fingerprint);
+    PT_TRY(pt_h5_write_attr_string(file, "data_fingerprint", fp, path));
+  }
   PT_TRY(write_metrics(file, s, path));
 
   hid_t ck = H5Gcreate2(file, "checkpoint", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -81,6 +94,7 @@ static pt_status write_contents(hid_t file, const pt_run_state *s, const char *p
   if (st == PT_OK) st = pt_h5_write_attr_int(ck, "step", s->step, path);
   if (st == PT_OK) st = pt_h5_write_attr_int(ck, "optim_t", (int64_t)s->optim->t, path);
   if (st == PT_OK) st = pt_h5_write_attr_double(ck, "elapsed_seconds", s->elapsed, path);
+  if (st == PT_OK) st = write_standardization(ck, m, path);
   H5Gclose(ck);
   PT_TRY(st);
   if (!s->complete) return PT_OK;
@@ -92,6 +106,7 @@ static pt_status write_contents(hid_t file, const pt_run_state *s, const char *p
   if (st == PT_OK && m->kind == PT_MODEL_LINEAR_SCORER) st = pt_h5_write_attr_double(mg, "intercept", m->params[m->p], path);
   if (st == PT_OK && m->kind == PT_MODEL_AFFINE) st = pt_h5_write_doubles(mg, "W", m->params, m->d, m->p, path);
   if (st == PT_OK && m->kind == PT_MODEL_AFFINE) st = pt_h5_write_doubles(mg, "b", m->params + m->d * m->p, m->d, 0, path);
+  if (st == PT_OK) st = write_standardization(mg, m, path);
   if (st == PT_OK) st = pt_h5_write_attr_string(mg, "kind", pt_model_kind_name(m->kind), path);
   if (st == PT_OK) st = pt_h5_write_attr_int(mg, "d", (int64_t)m->d, path);
   if (st == PT_OK) st = pt_h5_write_attr_int(mg, "p", (int64_t)m->p, path);
@@ -132,6 +147,15 @@ static pt_status read_model_group(hid_t g, const char *path, pt_model **out) {
   if (st == PT_OK && (d < 1 || p < 1)) st = pt_error(PT_EFORMAT, "%s: bad model shape %lld x %lld", path, (long long)d, (long long)p);
   if (st == PT_OK) st = pt_model_alloc(mk, (size_t)d, (size_t)p, out);
   if (st == PT_OK) st = pt_h5_read_doubles(g, "params", (*out)->params, (*out)->nparams, path);
+  /* older files and runs on raw features have no x_mean: no standardisation */
+  if (st == PT_OK && H5Lexists(g, "x_mean", H5P_DEFAULT) > 0) {
+    double *stats = malloc(2 * (size_t)p * sizeof *stats);
+    st = stats ? pt_h5_read_doubles(g, "x_mean", stats, (size_t)p, path) : pt_error(PT_ENOMEM, "%s: out of memory", path);
+    if (st == PT_OK) st = pt_h5_read_doubles(g, "x_sd", stats + p, (size_t)p, path);
+    if (st == PT_OK && pt_model_set_standardization(*out, stats, stats + p) != PT_OK)
+      st = pt_error(PT_EFORMAT, "%s: /model/x_mean, x_sd: %s", path, pt_last_error());
+    free(stats);
+  }
   if (st != PT_OK) pt_model_free(out);
   return st;
 }
@@ -182,6 +206,17 @@ static pt_status read_contents(hid_t file, const char *path, pt_run_state *s) {
   s->instance_groups = (int)v;
   PT_TRY(pt_h5_read_attr_int(file, "sample_groups", &v, path));
   s->sample_groups = (int)v;
+  s->has_data_fingerprint = 0;
+  if (H5Aexists(file, "data_fingerprint") > 0) {
+    char *fp = NULL;
+    PT_TRY(pt_h5_read_attr_string(file, "data_fingerprint", &fp, path));
+    char *end = NULL;
+    s->data_fingerprint = strncmp(fp, "fnv1a64:", 8) == 0 ? strtoull(fp + 8, &end, 16) : 0;
+    const int ok = end != NULL && end == fp + 24 && *end == '\0';
+    free(fp);
+    if (!ok) return pt_error(PT_EFORMAT, "%s: attribute data_fingerprint is not fnv1a64: and 16 hex digits", path);
+    s->has_data_fingerprint = 1;
+  }
   if (H5Lexists(file, "checkpoint", H5P_DEFAULT) <= 0) return pt_error(PT_EFORMAT, "%s: no /checkpoint", path);
   hid_t ck = H5Gopen2(file, "checkpoint", H5P_DEFAULT);
   int64_t epoch = 0, step = 0, t = 0;

@@ -9,10 +9,16 @@
  *                label_perturbations_per_s, train_spearman, train_exact (the
  *                four rank metrics NaN on epochs without evaluation; version
  *                1 files lack the train_ columns, and read them as NaN)
+ *     data_fingerprint ("fnv1a64:" and 16 hex digits: FNV-1a over the
+ *     training and test parts' shapes, X and Y, in split order, before
+ *     standardisation; absent in older files)
  *   /checkpoint  params, optim_m, optim_v; attributes epoch, step, optim_t,
- *                elapsed_seconds — everything the run needs to continue
+ *                elapsed_seconds — everything the run needs to continue;
+ *                x_mean, x_sd as in /model
  *   /model       (complete runs) params, and w [p] (+ attribute intercept) or
- *                W [d, p] + b [d];
+ *                W [d, p] + b [d]; x_mean [p], x_sd [p] when the model was
+ *                trained on standardised features (x − x_mean) / x_sd (absent:
+ *                raw features, as in older files);
  *                attributes kind, d, p
  *
  * The file is only ever replaced whole: each write goes to a temporary file
@@ -47,6 +53,8 @@ typedef struct pt_run_state {
   int complete;
   int64_t epoch, step; /* epochs completed, steps taken */
   double elapsed;      /* wall seconds so far */
+  uint64_t data_fingerprint; /* pt_train's hash of the run's data parts */
+  int has_data_fingerprint;  /* 0: not stored (older files) */
   pt_model *model;     /* borrowed when writing, owned after pt_runfile_read */
   pt_optim *optim;     /* likewise */
   size_t nmetrics, cap_metrics;
@@ -68,7 +76,8 @@ pt_status pt_runfile_read(const char *path, pt_run_state *s);
 /* Frees what a read allocated (config, metrics, and model/optim if owned). */
 void pt_run_state_clear(pt_run_state *s, int owns_model);
 
-/* Reads only the final model of a complete run (for `perturb eval`). */
+/* Reads only the final model of a complete run (for `perturb eval`), with
+ * its standardisation when it has one. Not collective. */
 pt_status pt_runfile_read_model(const char *path, pt_model **out);
 
 #endif

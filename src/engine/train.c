@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gsl/gsl_randist.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,8 +124,8 @@ static pt_status load_all(const settings *s, MPI_Comm comm, pt_dataset **all) {
 }
 
 /* Training and test (or validation) parts: a test file, K-fold
- * cross-validation (nested if asked), or a random split; then standardised
- * with the training part's statistics if asked. */
+ * cross-validation (nested if asked), or a random split; raw features (the
+ * model standardises them: setup). */
 static pt_status load_data(const settings *s, MPI_Comm comm, pt_dataset **train, pt_dataset **test) {
   pt_dataset *all = NULL, *outer = NULL, *outer_test = NULL;
   PT_TRY(load_all(s, comm, &all));
@@ -164,12 +165,37 @@ static pt_status load_data(const settings *s, MPI_Comm comm, pt_dataset **train,
     st = pt_dist_agree(comm, pt_dataset_split(all, s->test_fraction, (uint64_t)s->split_seed, train, test));
   }
   pt_dataset_free(&all);
-  if (st == PT_OK && s->standardize) st = pt_dist_agree(comm, pt_dataset_standardize(*train, *test));
   if (st != PT_OK) {
     pt_dataset_free(train);
     pt_dataset_free(test);
   }
   return st;
+}
+
+/* The fingerprint of a run's data: FNV-1a over each part's shape, X and Y,
+ * training part first, rows in split order, before standardisation. It
+ * depends on the data and the split alone, not on the number of ranks. */
+static uint64_t data_fingerprint(const pt_dataset *train, const pt_dataset *test) {
+  uint64_t h = PT_HASH_INIT;
+  const pt_dataset *parts[2] = {train, test};
+  for (int k = 0; k < 2; k++) {
+    const pt_dataset *ds = parts[k];
+    const uint64_t shape[4] = {ds->n, ds->d, ds->p, (uint64_t)ds->per_label};
+    h = pt_hash_bytes(h, shape, sizeof shape);
+    h = pt_hash_bytes(h, ds->X, ds->n * (ds->per_label ? ds->d : 1) * ds->p * sizeof *ds->X);
+    h = pt_hash_bytes(h, ds->Y, ds->n * ds->d * sizeof *ds->Y);
+  }
+  return h;
+}
+
+pt_status pt_train_load_data(const pt_config *cfg, MPI_Comm comm, pt_dataset **train, pt_dataset **test,
+                             uint64_t *fingerprint) {
+  *train = *test = NULL;
+  settings s;
+  PT_TRY(pt_dist_agree(comm, read_settings(cfg, &s)));
+  PT_TRY(load_data(&s, comm, train, test));
+  *fingerprint = data_fingerprint(*train, *test);
+  return PT_OK;
 }
 
 /* The output file: refuse to clobber a run unless asked; check the directory
@@ -237,6 +263,7 @@ typedef struct run {
   batch_buffers buf;
   size_t d, M; /* labels; samples per instance (1 for losses without noise) */
   int64_t total_steps;
+  uint64_t fingerprint; /* data_fingerprint of the parts */
 } run;
 
 /* The schedule's factor on the learning rate before step `t` (0-based). */
@@ -370,6 +397,9 @@ static void report(const run *r, const pt_metrics_row *row, int json, double lef
 
 /* Rank 0 writes the snapshot; everyone learns whether it worked. */
 static pt_status snapshot(run *r, pt_run_state *state, const char *path, MPI_Comm comm) {
+  /* every rank stepped the parameters itself: they must still agree bitwise */
+  PT_TRY(pt_dist_check_same(comm, r->model->params, r->model->nparams * sizeof *r->model->params,
+                            "the model parameters"));
   pt_status st = PT_OK;
   if (r->dc.rank == 0) st = pt_runfile_write(path, state);
   return pt_dist_agree(comm, st);
@@ -394,8 +424,14 @@ static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
                      : strcmp(r->s.model_kind, "affine") == 0      ? PT_MODEL_AFFINE
                      : r->train->per_label                         ? PT_MODEL_LINEAR_SCORER
                                                                    : PT_MODEL_AFFINE;
+  r->fingerprint = data_fingerprint(r->train, r->test);
   pt_status st = pt_model_alloc(mk, r->d, r->train->p, &r->model);
   if (st == PT_OK) st = pt_model_check_data(r->model, r->train, "training data");
+  /* the statistics become the model's, so that every prediction uses them */
+  if (st == PT_OK && r->s.standardize)
+    st = pt_model_standardize_from(r->model, r->train, r->s.train_path[0] ? r->s.train_path : r->train->source);
+  if (st == PT_OK) st = pt_model_prepare_data(r->model, r->train);
+  if (st == PT_OK) st = pt_model_prepare_data(r->model, r->test);
   if (st == PT_OK) st = pt_optim_alloc(strcmp(r->s.optim_kind, "sgd") == 0 ? PT_OPTIM_SGD : PT_OPTIM_ADAM,
                                        r->model->nparams, r->s.lr, r->s.momentum, r->s.beta1, r->s.beta2,
                                        r->s.adam_eps, &r->optim);
@@ -448,6 +484,10 @@ static pt_status resume(run *r, const pt_config *cfg, const char *path, pt_run_s
   if (st == PT_OK && !pt_config_equal(old, cfg, &diff))
     st = pt_error(PT_ECONFIG, "cannot resume '%s': its configuration differs at %s", path, diff);
   if (st == PT_OK && stored.complete) st = pt_error(PT_ECONFIG, "cannot resume '%s': the run is complete", path);
+  if (st == PT_OK && stored.has_data_fingerprint && stored.data_fingerprint != r->fingerprint)
+    st = pt_error(PT_ECONFIG, "cannot resume '%s': its data differ from the data the configuration now gives "
+                  "(fingerprint %016" PRIx64 " stored, %016" PRIx64 " now): the dataset changed since the run began",
+                  path, stored.data_fingerprint, r->fingerprint);
   pt_config_free(&old);
   pt_run_state_clear(&stored, 0);
   PT_TRY(pt_dist_agree(comm, st));
@@ -546,6 +586,8 @@ pt_status pt_train(const pt_config *cfg, const pt_train_options *opt, MPI_Comm c
     pt_run_state_clear(&state, 0);
     return st;
   }
+  state.data_fingerprint = r.fingerprint;
+  state.has_data_fingerprint = 1;
   state.nranks = r.dc.nranks;
   state.instance_groups = r.dc.instance_groups;
   state.sample_groups = r.dc.sample_groups;

@@ -4,7 +4,10 @@
 
 #include <mpi.h>
 
+#include <stdint.h>
+
 #include "perturb/config.h"
+#include "perturb/data.h"
 #include "perturb/error.h"
 
 typedef struct pt_train_options {
@@ -20,5 +23,15 @@ typedef struct pt_train_options {
  * status, and on failure the same message.
  */
 pt_status pt_train(const pt_config *cfg, const pt_train_options *opt, MPI_Comm comm);
+
+/*
+ * The training and test (or validation) parts that the configuration `cfg`
+ * describes (data file, CSV, synthetic generator; test file, folds or random
+ * split), with raw features — what a run trains on before its model
+ * standardises them — and their fingerprint (the run file's
+ * data_fingerprint). Collective over `comm`, every rank holds all rows.
+ */
+pt_status pt_train_load_data(const pt_config *cfg, MPI_Comm comm, pt_dataset **train, pt_dataset **test,
+                             uint64_t *fingerprint);
 
 #endif
