@@ -100,7 +100,7 @@ static void test_runfile_standardization(const char *dir) {
   /* prepared data: (x - mean) / sd, bitwise what pt_dataset_standardize gives */
   CHECK_OK(pt_dataset_subset(ds, (const size_t[]){0, 1, 2, 3, 4}, 5, &copy));
   if (back && copy) {
-    CHECK_OK(pt_model_prepare_data(back, copy));
+    CHECK_OK(pt_model_prepare_data(back, copy, "copy"));
     CHECK_OK(pt_dataset_standardize(ds, NULL));
     CHECK(memcmp(copy->X, ds->X, ds->n * ds->p * sizeof(double)) == 0,
           "pt_model_prepare_data = pt_dataset_standardize with the training statistics");

@@ -98,6 +98,11 @@ big = X[:220].copy(); big[:, 1] = 1e200 * (1 + np.arange(220) / 220)
 dataset(f"{t}/big.h5", big, R[:220])
 huge = X[:220].copy(); huge[:2, 2] = 1e308
 dataset(f"{t}/huge.h5", huge, R[:220])
+# statistics that are finite, but a test value beyond the largest double once scaled
+narrow = X.copy(); narrow[:, 0] = 1e-3 * np.arange(len(X)) / len(X)
+dataset(f"{t}/narrow.h5", narrow[:220], R[:220])
+far = narrow[220:].copy(); far[3, 0] = 1e308
+dataset(f"{t}/far.h5", far, R[220:])
 PY
 cat > "$tmp/c.ini" <<'INI'
 [data]
@@ -157,6 +162,9 @@ expect "feature of 1e200" "big.h5: feature 1 (0-based) of the training part: its
   train "$C" data.train="$tmp/big.h5" data.test_fraction=0.2 --out "$tmp/x.h5" --force
 expect "two rows of 1e308" "huge.h5: feature 2 (0-based) of the training part: its mean is not finite" -- \
   train "$C" data.train="$tmp/huge.h5" data.test_fraction=0.01 --out "$tmp/x.h5" --force
+
+expect "a test value beyond range once standardised" "far.h5: row 3, feature 0 (0-based): not finite once standardised" -- \
+  train "$C" data.train="$tmp/narrow.h5" data.test="$tmp/far.h5" --out "$tmp/x.h5" --force
 
 # 6. --resume after the data changed. The run file is made incomplete as a
 # killed run leaves it (complete = 0; its checkpoint is the last epoch's).

@@ -343,8 +343,8 @@ int pt_cli_eval(int argc, char **argv) {
   const char *origin = a.npositional == 2 ? a.positional[1] : run;
   if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_model_check_data(model, ds, origin));
   /* the model's scale: its stored standardisation, if any */
-  if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_model_prepare_data(model, ds));
-  if (st == PT_OK && train) st = pt_dist_agree(MPI_COMM_WORLD, pt_model_prepare_data(model, train));
+  if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_model_prepare_data(model, ds, origin));
+  if (st == PT_OK && train) st = pt_dist_agree(MPI_COMM_WORLD, pt_model_prepare_data(model, train, origin));
   if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_solver_ranking_alloc(model->d, &solver));
   int64_t counts[2] = {0, 0}, train_counts[2] = {0, 0};
   if (st == PT_OK && train == NULL) {

@@ -74,10 +74,18 @@ pt_status pt_model_standardize_from(pt_model *m, const pt_dataset *train, const 
   return st;
 }
 
-pt_status pt_model_prepare_data(const pt_model *m, pt_dataset *ds) {
+pt_status pt_model_prepare_data(const pt_model *m, pt_dataset *ds, const char *origin) {
   if (m->x_mean == NULL) return PT_OK;
-  if (ds->p != m->p) return pt_error(PT_EINVAL, "%zu features do not fit the model's %zu", ds->p, m->p);
+  if (ds->p != m->p) return pt_error(PT_EINVAL, "%s: %zu features do not fit the model's %zu", origin, ds->p, m->p);
   pt_dataset_standardize_with(ds, m->x_mean, m->x_sd);
+  /* finite statistics can still take a far-out value of other data (a test
+   * part) beyond the largest double */
+  const size_t per = ds->per_label ? ds->d : 1, nx = ds->n * per * ds->p;
+  for (size_t k = 0; k < nx; k++)
+    if (!isfinite(ds->X[k]))
+      return pt_error(PT_EDOM, "%s: row %zu, feature %zu (0-based): not finite once standardised with the model's "
+                      "mean %g and deviation %g", origin, k / ds->p / per, k % ds->p, m->x_mean[k % ds->p],
+                      m->x_sd[k % ds->p]);
   return PT_OK;
 }
 

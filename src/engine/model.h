@@ -57,8 +57,9 @@ pt_status pt_model_standardize_from(pt_model *m, const pt_dataset *train, const 
 
 /* Brings the features of `ds` to the model's scale in place: its
  * standardisation if it has one, else nothing. Every predicting path calls it
- * on raw data before pt_model_forward. Not collective. */
-pt_status pt_model_prepare_data(const pt_model *m, pt_dataset *ds);
+ * on raw data before pt_model_forward. PT_EDOM naming `origin`, the row and
+ * the feature if a standardised value is not finite. Not collective. */
+pt_status pt_model_prepare_data(const pt_model *m, pt_dataset *ds, const char *origin);
 
 /* Workspace for backward passes over batches of up to `rows` instances (call
  * once, before training: backward passes allocate nothing). */

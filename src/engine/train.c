@@ -428,10 +428,10 @@ static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
   pt_status st = pt_model_alloc(mk, r->d, r->train->p, &r->model);
   if (st == PT_OK) st = pt_model_check_data(r->model, r->train, "training data");
   /* the statistics become the model's, so that every prediction uses them */
-  if (st == PT_OK && r->s.standardize)
-    st = pt_model_standardize_from(r->model, r->train, r->s.train_path[0] ? r->s.train_path : r->train->source);
-  if (st == PT_OK) st = pt_model_prepare_data(r->model, r->train);
-  if (st == PT_OK) st = pt_model_prepare_data(r->model, r->test);
+  const char *origin = r->s.train_path[0] ? r->s.train_path : r->train->source;
+  if (st == PT_OK && r->s.standardize) st = pt_model_standardize_from(r->model, r->train, origin);
+  if (st == PT_OK) st = pt_model_prepare_data(r->model, r->train, origin);
+  if (st == PT_OK) st = pt_model_prepare_data(r->model, r->test, r->s.test_path[0] ? r->s.test_path : origin);
   if (st == PT_OK) st = pt_optim_alloc(strcmp(r->s.optim_kind, "sgd") == 0 ? PT_OPTIM_SGD : PT_OPTIM_ADAM,
                                        r->model->nparams, r->s.lr, r->s.momentum, r->s.beta1, r->s.beta2,
                                        r->s.adam_eps, &r->optim);
