@@ -193,14 +193,12 @@ fi
 expect "eval RUN.h5 after its data changed" "the data its configuration names differ" -- eval "$tmp/res_same.h5"
 cp "$tmp/train.h5" "$tmp/moving.h5"
 
-# 9. the parameter checksum runs at every checkpoint and at the end: runs on
-# 2 and 3 ranks with checkpoints pass it
-for np in 2 3; do
-  if mpi $np train "$C" "${T[@]}" --out "$tmp/np$np.h5" >/dev/null 2>"$tmp/err"; then
-    pass "$np ranks, a checkpoint every epoch: the ranks' parameters agree"
-  else
-    fail "$np ranks: $(cat "$tmp/err")"
-  fi
-done
+# 9. the parameter checksum runs at every checkpoint and at the end: the runs
+# above on 2 ranks passed it, and so does one on 3
+if mpi 3 train "$C" "${T[@]}" --out "$tmp/np3.h5" >/dev/null 2>"$tmp/err"; then
+  pass "3 ranks, a checkpoint every epoch: the ranks' parameters agree"
+else
+  fail "3 ranks: $(cat "$tmp/err")"
+fi
 
 finish train_integrity
