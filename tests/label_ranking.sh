@@ -156,9 +156,9 @@ template_fails() {  # template_fails WHAT PATTERN ENV...
     pass "$what: exit $status, '$(cat "$tmp/t.err")'"
   else fail "$what: exit $status:"; cat "$tmp/t.err"; fi
 }
-template_fails "list cut by --export" "cuts PERTURB_DATASETS at a comma ('toy_b'" \
+template_fails "list cut by --export" "cut PERTURB_DATASETS at a comma ('toy_b'" \
   SLURM_EXPORT_ENV=ALL,PERTURB_DATASETS=toy_a,toy_b,PERTURB_OUT=x PERTURB_DATASETS=toy_a
-template_fails "overrides cut by --export" "cuts PERTURB_SETS at a comma ('optim.lr=0.1'" \
+template_fails "overrides cut by --export" "cut PERTURB_SETS at a comma ('optim.lr=0.1'" \
   SLURM_EXPORT_ENV=ALL,PERTURB_SETS=train.epochs=3,optim.lr=0.1
 template_fails "old name in --export" "OUT is not read .*use PERTURB_OUT" SLURM_EXPORT_ENV=ALL,OUT=x OUT=x
 

@@ -37,7 +37,7 @@ job_check_export() {
     elif [ "$token" = ALL ] || [ "$token" = NONE ] || [ "$token" = NIL ]; then
       list=""
     elif [ -n "$list" ]; then
-      job_die "--export=$spec cuts $list at a comma ('$token' is not part of it): separate its items with ':' (e.g. $list=a:b:c)"
+      job_die "sbatch --export cut $list at a comma ('$token' was left over): separate its items with ':' (e.g. $list=a:b:c)"
     fi
   done
 }
