@@ -40,6 +40,7 @@ lock_out "$out" eps_sweep.sh  # before writing anything in $out
 mpirun "${mpirun_args[@]}" "$perturb" sweep "$top/experiments/label_ranking/eps_m.ini" "${sets[@]}" \
   --grid loss.samples=100,10,1 --grid "data.dataset=$datasets" \
   --grid loss.epsilon=0.01,0.03,0.1,0.3,1,3,10,30,100 --grid "data.fold=$(seq -s, 0 $((used - 1)))" \
-  --out "$out" < /dev/null > "$out/sweep.log" 2>&1 || { tail -n 3 "$out/sweep.log" >&2; exit 1; }
+  --out "$out" < /dev/null > "$out/sweep.log" 2>&1 ||
+  { echo "eps_sweep.sh: the sweep failed: $(tail -n 1 "$out/sweep.log") (log: $out/sweep.log)" >&2; exit 1; }
 tail -n 1 "$out/sweep.log"
 /usr/bin/python3 "$top/scripts/eps_plot.py" "$out"
