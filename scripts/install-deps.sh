@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install-deps.sh: installs perturb's build and run dependencies from Debian's
 # archive (Debian 12). Does nothing when they are all present already. Needs
-# root (or sudo) only when something is missing.
+# root (or sudo) only when something is missing. --tests adds the packages
+# only the tests need (below).
 set -euo pipefail
 
 packages=(
@@ -11,6 +12,12 @@ packages=(
   libopenblas-dev libgsl-dev librandom123-dev libinih-dev
   python3-h5py python3-matplotlib python3-numpy
 )
+
+# --tests: also what only the test suite needs (scripts/test.sh passes it):
+# a single-node Slurm and munge for tests/slurm.sh. Not in the default install.
+for arg in "$@"; do
+  case $arg in --tests) packages+=(slurmctld slurmd slurm-client munge) ;; esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

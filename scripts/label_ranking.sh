@@ -27,7 +27,9 @@
 # and DIR/fig3.png.
 #
 # Restart: run the same command again. Each sweep skips its finished points and
-# reruns interrupted ones; DIR/times.txt adds up the wall time of all attempts.
+# reruns interrupted ones; DIR/times.txt adds up the wall time of all attempts,
+# killed ones included (counted up to their last write to DIR). A second run on
+# the same DIR while one is running stops at once (DIR/job.lock).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 grid=$top/experiments/label_ranking/default.grid
@@ -79,7 +81,22 @@ inner=$(sed -n 's/^inner_folds *= *\([0-9]*\).*/\1/p' "$base")
 fold_values=$(seq -s, 0 $((folds - 1)))
 inner_values=-1,$(seq -s, 0 $((inner - 1)))
 
-mkdir -p "$out"
+lock_out "$out" label_ranking.sh  # before writing anything in $out
+
+# DIR/<method>.seconds has one line per attempt: "started T0" (epoch seconds)
+# while it runs, replaced by its wall time when its sweep ends. A line still
+# "started" is an attempt that was killed (time limit, preemption): it is
+# counted up to its last sign of life, the newest modification time in its log
+# and sweep directory, when the next attempt or the final sum finds it.
+end_attempt() {  # end_attempt METHOD [T1]: the open attempt's time, up to T1
+  local f=$out/$1.seconds t0 t1=${2:-}
+  [ -f "$f" ] || return 0
+  t0=$(sed -n '$s/^started //p' "$f")
+  [ -n "$t0" ] || return 0
+  [ -n "$t1" ] || t1=$({ find "$out/$1.log" "$out/$1" -printf '%T@\n' 2>/dev/null || true; } | sort -n | tail -n 1)
+  sed -i '$d' "$f"
+  awk -v t0="$t0" -v t1="${t1:-$t0}" 'BEGIN {d = t1 - t0; printf "%.3f\n", (d > 0 ? d : 0)}' >> "$f"
+}
 start=$(date +%s)
 ran=0
 while read -r method axes; do
@@ -89,12 +106,13 @@ while read -r method axes; do
   grid_args=(--grid "data.dataset=$datasets" --grid "data.fold=$fold_values" --grid "data.inner_fold=$inner_values")
   for axis in $axes; do grid_args+=(--grid "$axis"); done
   echo "== $method: $(echo "$datasets" | tr , '\n' | wc -l) datasets x $folds folds x $((inner + 1)) fits x grid: $axes"
-  t0=$(date +%s.%N)
+  [ -d "$out/$method" ] && echo "== $method: continuing the earlier attempt in $out/$method (its finished points are kept)"
+  end_attempt "$method"  # an earlier attempt killed before it could
+  echo "started $(date +%s.%N)" >> "$out/$method.seconds"
   status=0
   mpirun "${mpirun_args[@]}" "$perturb" sweep "$base" "loss.kind=$method" "${overrides[@]}" "${grid_args[@]}" \
     --group-size "$group" --out "$out/$method" < /dev/null > "$out/$method.log" 2>&1 || status=$?
-  t1=$(date +%s.%N)
-  echo "$t0 $t1" | awk '{printf "%.3f\n", $2 - $1}' >> "$out/$method.seconds"
+  end_attempt "$method" "$(date +%s.%N)"
   if [ "$status" -ne 0 ]; then
     echo "label_ranking.sh: the $method sweep failed: $(tail -n 1 "$out/$method.log") (log: $out/$method.log)" >&2
     exit 1
@@ -105,6 +123,7 @@ done < "$grid"
 
 # Wall time per method, summed over attempts (restarts add up).
 for f in "$out"/*.seconds; do
+  end_attempt "$(basename "$f" .seconds)"
   echo "$(basename "$f" .seconds) $(awk '{s += $1} END {printf "%.1f", s}' "$f")"
 done > "$out/times.txt"
 echo "== all sweeps done in $(( $(date +%s) - start )) s (this attempt); report:"

@@ -4,7 +4,7 @@
 # and an AddressSanitizer + UndefinedBehaviorSanitizer build.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-"$top/scripts/install-deps.sh"
+"$top/scripts/install-deps.sh" --tests
 export OPENBLAS_NUM_THREADS=1
 status=0
 for variant in release asan; do

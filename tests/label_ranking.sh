@@ -9,6 +9,13 @@
 #     the setting with the best mean inner-validation Spearman, report its
 #     refit's outer-fold Spearman; mean and sd over outer folds).
 #  2. Started again, every sweep reruns nothing and the table is unchanged.
+#     The job is started from outside the repository, with generic names (OUT,
+#     FOLDS, ...) set in the shell: they are ignored (issue #8 items 20, 22).
+#  2b. A second job on the same output directory stops at once with one line
+#     and touches nothing there; an attempt killed before it could record its
+#     time is counted up to its last write; lists separated by ':' are read
+#     whole, a list cut by sbatch --export's commas and an old variable name
+#     given in --export are refused with one line (issue #8 items 18, 19, 21, 22).
 #  3. Bad input (missing data directory, unknown dataset, a CSV row that is not
 #     a permutation, more folds than instances, a grid file with no method, a
 #     grid key that does not exist, an empty axis): one stderr line, non-zero
@@ -42,9 +49,9 @@ squared   optim.lr=0.03,0.3
 ridge     model.l2=0,0.1
 EOF
 
-run_job() {  # the Slurm template, as sbatch would run it (2 tasks)
-  (cd "$top" && SLURM_NTASKS=2 SLURM_SUBMIT_DIR="$top" PERTURB_LABEL_RANKING_DIR="$tmp/data" GRID="$tmp/tiny.grid" \
-    SETS="train.epochs=3" FOLDS=3 OUT="$tmp/out" bash scripts/slurm/label_ranking.sbatch)
+run_job() {  # the Slurm template, as sbatch would run it (2 tasks), from outside the repository
+  (cd "$tmp" && OUT="$tmp/leaked" FOLDS=2 GRID=/nowhere SLURM_NTASKS=2 SLURM_SUBMIT_DIR="$top" PERTURB_LABEL_RANKING_DIR="$tmp/data" PERTURB_GRID="$tmp/tiny.grid" \
+    PERTURB_SETS="train.epochs=3" PERTURB_FOLDS=3 PERTURB_OUT="$tmp/out" bash "$top/scripts/slurm/label_ranking.sbatch")
 }
 
 # 1. the whole pipeline
@@ -99,6 +106,61 @@ if run_job > "$tmp/run2.log" 2>&1 && [ "$(grep -c '(0 run now' "$tmp/run2.log")"
 else fail "restart reran points or failed"; cat "$tmp/run2.log"; fi
 if cmp -s <(cut -d, -f1-6 "$tmp/first.csv") <(cut -d, -f1-6 "$tmp/out/label_ranking.csv"); then
   pass "restart: same table"; else fail "restart changed the table"; fi
+[ ! -e "$tmp/leaked" ] && pass "OUT, FOLDS, GRID from the shell are ignored" || fail "the shell's OUT was used"
+
+# 2b. the driver's lock, killed attempts' time, list separators, cut lists
+driver() { timeout 120 bash "$top/scripts/label_ranking.sh" --out "$tmp/out" --grid "$tmp/tiny.grid" --folds 3 --set train.epochs=3 "$@"; }
+export PERTURB_LABEL_RANKING_DIR=$tmp/data
+sum_logs() { cat "$tmp/out"/*.log "$tmp/out"/*.seconds "$tmp/out/times.txt" | md5sum; }
+before=$(sum_logs)
+(exec 8>> "$tmp/out/job.lock"; flock 8; exec sleep 60) & holder=$!  # another job: holds the lock
+while flock -n "$tmp/out/job.lock" true; do sleep 0.1; done  # until it does
+status=0
+driver > /dev/null 2> "$tmp/lock.err" || status=$?
+kill "$holder" 2>/dev/null || true
+wait "$holder" 2>/dev/null || true
+if [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$(wc -l < "$tmp/lock.err")" -eq 1 ] &&
+   grep -q "another job is using the output directory '$tmp/out'" "$tmp/lock.err"; then
+  pass "second job on the same directory: exit $status, '$(cat "$tmp/lock.err")'"
+else fail "second job on the same directory: exit $status:"; cat "$tmp/lock.err"; fi
+[ "$(sum_logs)" = "$before" ] && pass "second job: logs and times untouched" || fail "second job changed the logs or times"
+
+# an fy attempt killed 40 s after its start, at its last write (times.txt sums the others)
+old=$(awk '$1 == "fy" {print $2}' "$tmp/out/times.txt")
+t0=$(( $(date +%s) - 100 ))
+echo "started $t0" >> "$tmp/out/fy.seconds"
+find "$tmp/out/fy.log" "$tmp/out/fy" -exec touch -d "@$((t0 + 40))" {} +
+if driver --methods fy > "$tmp/killed.log" 2>&1; then pass "run after a killed attempt"; else fail "run after a killed attempt:"; cat "$tmp/killed.log"; fi
+new=$(awk '$1 == "fy" {print $2}' "$tmp/out/times.txt")
+killed=$(tail -n 2 "$tmp/out/fy.seconds" | head -n 1)
+if [ "$killed" = 40.000 ] && awk -v a="$old" -v b="$new" 'BEGIN {exit !(b >= a + 40)}'; then
+  pass "killed attempt counted up to its last write: 40.000 s; times.txt fy $old -> $new"
+else fail "killed attempt: recorded '$killed', times.txt fy $old -> $new"; fi
+grep -q "continuing the earlier attempt in $tmp/out/fy" "$tmp/killed.log" && pass "rerun says it continues" ||
+  fail "rerun does not say it continues"
+
+# the template's lists: ':' keeps every item; a list cut by --export's commas, or an old name, is refused
+template() {  # template ENV... : label_ranking.sbatch as sbatch would start it, 1 task
+  env "$@" SLURM_NTASKS=1 PERTURB_GRID="$tmp/tiny.grid" PERTURB_FOLDS=3 PERTURB_SETS=train.epochs=3 \
+    PERTURB_OUT="$tmp/lists" bash "$top/scripts/slurm/label_ranking.sbatch"
+}
+if template PERTURB_DATASETS=toy_b:toy_a PERTURB_METHODS=ridge > "$tmp/lists.log" 2>&1 &&
+   [ "$(grep -c '^toy_[ab],ridge,' "$tmp/lists/label_ranking.csv")" -eq 2 ] && [ ! -d "$tmp/lists/fy" ]; then
+  pass "PERTURB_DATASETS=toy_b:toy_a PERTURB_METHODS=ridge: both datasets, ridge only"
+else fail "':'-separated lists:"; cat "$tmp/lists.log"; fi
+template_fails() {  # template_fails WHAT PATTERN ENV...
+  local what=$1 pattern=$2 status=0
+  shift 2
+  template "$@" > /dev/null 2> "$tmp/t.err" || status=$?
+  if [ "$status" -ne 0 ] && [ "$(wc -l < "$tmp/t.err")" -eq 1 ] && grep -q -- "$pattern" "$tmp/t.err"; then
+    pass "$what: exit $status, '$(cat "$tmp/t.err")'"
+  else fail "$what: exit $status:"; cat "$tmp/t.err"; fi
+}
+template_fails "list cut by --export" "cut PERTURB_DATASETS at a comma ('toy_b'" \
+  SLURM_EXPORT_ENV=ALL,PERTURB_DATASETS=toy_a,toy_b,PERTURB_OUT=x PERTURB_DATASETS=toy_a
+template_fails "overrides cut by --export" "cut PERTURB_SETS at a comma ('optim.lr=0.1'" \
+  SLURM_EXPORT_ENV=ALL,PERTURB_SETS=train.epochs=3,optim.lr=0.1
+template_fails "old name in --export" "OUT is not read .*use PERTURB_OUT" SLURM_EXPORT_ENV=ALL,OUT=x OUT=x
 
 # 3. bad input: one line, non-zero exit
 expect_fail() {  # expect_fail WHAT PATTERN ENV... -- ARGS...
