@@ -457,7 +457,7 @@ static void test_overrides(void) {
   CHECK(strchr(pt_last_error(), '\n') == NULL, "the message stays on one line: '%s'", pt_last_error());
   CHECK_OK(pt_config_set(c, "data.train=a;b")); /* ';' without a space before it is text */
   check_string(c, "data.train", "a;b");
-  char long_value[400];
+  char long_value[4200];
   memset(long_value, 'x', sizeof long_value - 1);
   long_value[sizeof long_value - 1] = '\0';
   memcpy(long_value, "data.train=", 11);
@@ -634,27 +634,36 @@ static void test_load_errors(void) {
   LOAD_FAILS("[model]\nkind = \n", PT_ECONFIG,
              "config.ini:2: model.kind must be one of auto|linear_scorer|affine (got '')");
 
-  /* a line longer than inih's buffer is refused, not split */
-  char long_line[400];
-  snprintf(long_line, sizeof long_line, "[data]\ntrain = %0300d\n", 0);
-  LOAD_FAILS(long_line, PT_ECONFIG, "config.ini:2: line is too long (308 characters; at most 197)");
-
-  /* the longest line inih takes whole: 197 characters, so a 189-character path */
-  char longest[300];
-  snprintf(longest, sizeof longest, "[data]\ntrain = %0189d\n", 0);
+  /* paths up to the system's limit (PATH_MAX - 1 = 4095 characters) load and
+   * round-trip, in a file and as an override; issue #8 item 17 */
+  static char longest[2 * 4096 + 64];
   pt_config *c1 = NULL, *c2 = NULL;
   CHECK_OK(pt_config_alloc(&c1));
   CHECK_OK(pt_config_alloc(&c2));
-  CHECK_OK(pt_config_load_string(c1, longest, "longest.ini"));
-  char *text = NULL;
-  CHECK_OK(pt_config_to_ini(c1, &text));
-  if (text != NULL) CHECK_OK(pt_config_load_string(c2, text, "longest-again.ini"));
-  CHECK(pt_config_equal(c1, c2, NULL), "a 189-character path round-trips");
-  free(text);
-  snprintf(longest, sizeof longest, "data.train=%0190d", 0);
-  CHECK_FAILS_MSG(pt_config_set(c1, longest), PT_ECONFIG, "data.train is too long (190 characters; at most 189");
-  snprintf(longest, sizeof longest, "[data]\ntrain = %0190d\n", 0);
-  LOAD_FAILS(longest, PT_ECONFIG, "config.ini:2: line is too long (198 characters; at most 197)");
+  const int lengths[] = {190, 300, 4095};
+  for (size_t k = 0; k < sizeof lengths / sizeof lengths[0]; k++) {
+    snprintf(longest, sizeof longest, "[data]\ntrain = %0*d\n", lengths[k], 0);
+    CHECK_OK(pt_config_load_string(c1, longest, "longest.ini"));
+    const char *got = NULL;
+    CHECK_OK(pt_config_get_string(c1, "data.train", &got));
+    CHECK(got != NULL && strlen(got) == (size_t)lengths[k], "a %d-character path loads whole", lengths[k]);
+    char *text = NULL;
+    CHECK_OK(pt_config_to_ini(c1, &text));
+    if (text != NULL) CHECK_OK(pt_config_load_string(c2, text, "longest-again.ini"));
+    CHECK(pt_config_equal(c1, c2, NULL), "a %d-character path round-trips", lengths[k]);
+    free(text);
+    snprintf(longest, sizeof longest, "data.test=%0*d", lengths[k], 0);
+    CHECK_OK(pt_config_set(c1, longest));
+  }
+  snprintf(longest, sizeof longest, "data.train=%04096d", 0);
+  CHECK_FAILS_MSG(pt_config_set(c1, longest), PT_ECONFIG,
+                  "data.train is too long (4096 characters; at most 4095, the longest path the system allows)");
+  snprintf(longest, sizeof longest, "[data]\ntrain = %04096d\n", 0);
+  LOAD_FAILS(longest, PT_ECONFIG,
+             "config.ini:2: data.train is too long (4096 characters; at most 4095, the longest path the system allows)");
+  /* a line longer than the reader's buffer is refused, not split */
+  snprintf(longest, sizeof longest, "[data]\n; %08200d\n", 0);
+  LOAD_FAILS(longest, PT_ECONFIG, "config.ini:2: line is too long (8202 characters; at most 8189)");
   pt_config_free(&c1);
   pt_config_free(&c2);
 

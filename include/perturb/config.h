@@ -15,11 +15,10 @@
  * (every key, defaults included) can be written back as INI text, which is
  * what run files store.
  *
- * Limits: lines of an INI file are at most 197 characters (Debian's inih
- * reads into a 200-byte buffer), so a path in a file is at most about 189
- * characters; longer lines are refused with their line number, never cut.
- * Since the resolved configuration must load back from a run file, string
- * values given as overrides obey the same limit. Numbers use the C locale's
+ * Limits: a string value (a path) is at most PATH_MAX - 1 = 4095 characters,
+ * the longest path the system allows, in a file or an override; a line of a
+ * file is at most 2 * PATH_MAX - 3 characters. Longer values and lines are
+ * refused with their line number, never cut. Numbers use the C locale's
  * decimal point.
  *
  * Not collective: every MPI rank parses the same file and gets the same result.

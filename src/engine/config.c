@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,14 +17,21 @@
 #include <ini.h>
 
 #include "check.h"
+#include "text.h"
 
 /* Defined in config_schema.c, next to the table it names. */
 
-/* inih reads each line into a buffer of INI_MAX_LINE bytes that must also hold
- * "\r\n\0"; a longer line would be split and its tail parsed as a new line,
- * so longer lines are refused, and string values are kept short enough for
- * pt_config_to_ini() to write a line that loads back. */
-enum { MAX_LINE = INI_MAX_LINE - 3 };
+/* inih reads each line into a buffer that must also hold "\r\n\0"; a longer
+ * line would be split and its tail parsed as a new line, so longer lines are
+ * refused. Debian's build reads into INI_MAX_LINE = 200 bytes on the stack,
+ * which would cap a path at 189 characters; its run-time settings give a heap
+ * buffer of LINE_BUFFER bytes instead (set before every parse), room for a key
+ * and any path the system allows. */
+enum { LINE_BUFFER = 2 * PATH_MAX, MAX_LINE = LINE_BUFFER - 3 };
+
+/* String values are paths (or names): at most PATH_MAX - 1 characters, which
+ * pt_config_to_ini() writes on a line that loads back. */
+enum { MAX_STRING = PATH_MAX - 1 };
 
 /* A configuration file is a few dozen short lines; anything this large is the
  * wrong file (a dataset, say) and is refused before it fills memory. */
@@ -31,7 +39,7 @@ enum { MAX_LINE = INI_MAX_LINE - 3 };
 
 /* Sizes of the message pieces: an explanation naming section.key, and user
  * text echoed into it. pt_error() truncates the whole at 1023 bytes anyway. */
-enum { WHY_SIZE = 640, SHOWN_SIZE = 160, LIST_SIZE = 256 };
+enum { WHY_SIZE = 640, SHOWN_SIZE = PT_SHOWN_VALUE, LIST_SIZE = 256 };
 
 typedef union config_value {
   int64_t i; /* INT */
@@ -67,24 +75,6 @@ static const char *type_name(pt_config_type type) {
 
 /* ------------------------------------------------------------------------ */
 /* Small text helpers                                                        */
-
-/* A printable, bounded copy of user text for one-line messages: control
- * characters (a newline in an override, say) become '?' and text that does
- * not fit is cut with "...". */
-static const char *shown(const char *text, size_t len, char *buf, size_t size) {
-  const size_t room = size - 4; /* keeps space for "..." and the NUL */
-  size_t n = 0;
-  for (; n < len && n < room; n++) {
-    const unsigned char ch = (unsigned char)text[n];
-    buf[n] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
-  }
-  if (n < len) {
-    memcpy(buf + n, "...", 3);
-    n += 3;
-  }
-  buf[n] = '\0';
-  return buf;
-}
 
 /* Appends s to the NUL-terminated buf, truncating at its size. */
 static void append(char *buf, size_t size, const char *s) {
@@ -194,12 +184,11 @@ static int parse_bool(const char *text) {
 /* A string value must come back unchanged from pt_config_to_ini() output, so
  * anything inih would read differently is refused here rather than silently
  * altered in a run file. */
-static pt_status check_string(const pt_config_key *k, const char *name, const char *text, char *why,
-                              size_t why_size) {
-  const size_t len = strlen(text), limit = (size_t)MAX_LINE - strlen(k->key) - 3; /* "key = value" */
-  if (len > limit) {
-    snprintf(why, why_size, "%s is too long (%zu characters; at most %zu fit on an INI line)", name, len,
-             limit);
+static pt_status check_string(const char *name, const char *text, char *why, size_t why_size) {
+  const size_t len = strlen(text);
+  if (len > MAX_STRING) {
+    snprintf(why, why_size, "%s is too long (%zu characters; at most %d, the longest path the system allows)",
+             name, len, MAX_STRING);
     return PT_ECONFIG;
   }
   for (size_t i = 0; i < len; i++) {
@@ -223,7 +212,7 @@ static pt_status parse_value(size_t index, const char *text, config_value *out, 
   const pt_config_key *k = &pt_config_schema()[index];
   const char *name = pt_config_schema_name(index);
   char got[SHOWN_SIZE], bound[32];
-  shown(text, strlen(text), got, sizeof got);
+  pt_text_shown(text, strlen(text), got, sizeof got);
   switch (k->type) {
   case PT_CONFIG_INT: {
     const int64_t lo = (int64_t)k->min, hi = (int64_t)k->max;
@@ -279,7 +268,7 @@ static pt_status parse_value(size_t index, const char *text, config_value *out, 
     }
     break;
   case PT_CONFIG_STRING:
-    PT_TRY(check_string(k, name, text, why, why_size));
+    PT_TRY(check_string(name, text, why, why_size));
     break;
   default:
     snprintf(why, why_size, "%s has an unknown type %d in the schema", name, (int)k->type);
@@ -382,7 +371,7 @@ static int check_section_header(load_state *st) {
   char why[WHY_SIZE], name[SHOWN_SIZE], list[LIST_SIZE], rest[SHOWN_SIZE];
   const size_t name_len = (size_t)(close - p - 1);
   if (!section_known(p + 1, name_len)) {
-    snprintf(why, sizeof why, "unknown section [%s] (known: %s)", shown(p + 1, name_len, name, sizeof name),
+    snprintf(why, sizeof why, "unknown section [%s] (known: %s)", pt_text_shown(p + 1, name_len, name, sizeof name),
              list_sections(list, sizeof list));
     return fail_at(st, st->line, PT_ECONFIG, why);
   }
@@ -390,7 +379,7 @@ static int check_section_header(load_state *st) {
   while (after < e && isspace((unsigned char)*after)) after++;
   if (after < e && *after != ';' && *after != '#') {
     snprintf(why, sizeof why, "unexpected text '%s' after the section header [%s]",
-             shown(after, (size_t)(e - after), rest, sizeof rest), shown(p + 1, name_len, name, sizeof name));
+             pt_text_shown(after, (size_t)(e - after), rest, sizeof rest), pt_text_shown(p + 1, name_len, name, sizeof name));
     return fail_at(st, st->line, PT_ECONFIG, why);
   }
   return 1;
@@ -442,12 +431,12 @@ static int on_key(void *user, const char *section, const char *name, const char 
   if (st->check_only) return 1;
   if (st->status != PT_OK) return 0;
   char why[WHY_SIZE], shown_name[SHOWN_SIZE], shown_value[SHOWN_SIZE], list[LIST_SIZE];
-  shown(name, strlen(name), shown_name, sizeof shown_name);
+  pt_text_shown(name, strlen(name), shown_name, sizeof shown_name);
   if (is_continuation(st, value)) {
     snprintf(why, sizeof why,
              "indented line '%s' would continue the value of %s%s%s: multi-line values are not supported "
              "(remove the indentation)",
-             shown(value, strlen(value), shown_value, sizeof shown_value), section, section[0] ? "." : "",
+             pt_text_shown(value, strlen(value), shown_value, sizeof shown_value), section, section[0] ? "." : "",
              shown_name);
     return fail_at(st, st->line, PT_ECONFIG, why);
   }
@@ -490,7 +479,7 @@ static pt_status syntax_error(load_state *st, const char *text, int number) {
   const char *b, *e;
   trim(line, len, &b, &e);
   char why[WHY_SIZE], got[SHOWN_SIZE];
-  shown(b, (size_t)(e - b), got, sizeof got);
+  pt_text_shown(b, (size_t)(e - b), got, sizeof got);
   if (number == st->too_long_line)
     snprintf(why, sizeof why, "line is too long (%zu characters; at most %d)", len, MAX_LINE);
   else if (b < e && *b == '[')
@@ -506,6 +495,10 @@ static pt_status syntax_error(load_state *st, const char *text, int number) {
  * applies the lines before it and stops at its own first error, so that c
  * keeps exactly the values read before the first error. */
 static pt_status load_text(pt_config *c, const char *text, size_t len, const char *origin) {
+  ini_use_stack = 0;
+  ini_allow_realloc = 0;
+  ini_initial_alloc = LINE_BUFFER;
+  ini_max_line = LINE_BUFFER;
   load_state st = {0};
   st.config = c;
   st.origin = origin;
@@ -617,7 +610,7 @@ pt_status pt_config_set(pt_config *c, const char *assignment) {
   PT_CHECK_PTR(fn, c);
   PT_CHECK_PTR(fn, assignment);
   char what[SHOWN_SIZE], why[WHY_SIZE], list[LIST_SIZE], part[SHOWN_SIZE];
-  shown(assignment, strlen(assignment), what, sizeof what);
+  pt_text_shown(assignment, strlen(assignment), what, sizeof what);
   const char *eq = strchr(assignment, '=');
   const char *name, *name_end, *dot = NULL;
   if (eq != NULL) {
@@ -629,11 +622,11 @@ pt_status pt_config_set(pt_config *c, const char *assignment) {
   const size_t section_len = (size_t)(dot - name), key_len = (size_t)(name_end - dot - 1);
   if (!section_known(name, section_len))
     return pt_error(PT_ECONFIG, "override '%s': unknown section [%s] (known: %s)", what,
-                    shown(name, section_len, part, sizeof part), list_sections(list, sizeof list));
+                    pt_text_shown(name, section_len, part, sizeof part), list_sections(list, sizeof list));
   size_t index;
   if (!find_key(name, section_len, dot + 1, key_len, &index))
     return pt_error(PT_ECONFIG, "override '%s': unknown key '%s' in section [%.*s] (known: %s)", what,
-                    shown(dot + 1, key_len, part, sizeof part), (int)section_len, name,
+                    pt_text_shown(dot + 1, key_len, part, sizeof part), (int)section_len, name,
                     list_keys(name, section_len, list, sizeof list));
   const char *value, *value_end;
   trim(eq + 1, strlen(eq + 1), &value, &value_end);
@@ -657,7 +650,7 @@ static pt_status lookup(const char *fn, const pt_config *c, const char *name, pt
   PT_CHECK_PTR(fn, c);
   PT_CHECK_PTR(fn, name);
   char shown_name[SHOWN_SIZE], list[LIST_SIZE];
-  shown(name, strlen(name), shown_name, sizeof shown_name);
+  pt_text_shown(name, strlen(name), shown_name, sizeof shown_name);
   size_t i = 0;
   while (i < c->count && strcmp(pt_config_schema_name(i), name) != 0) i++;
   if (i == c->count) {
