@@ -92,6 +92,26 @@ pt_status pt_config_load_string(pt_config *c, const char *text, const char *orig
  */
 pt_status pt_config_set(pt_config *c, const char *assignment);
 
+/**
+ * Applies the overrides assignments[0..n) in order, as pt_config_set() does.
+ * #PT_ECONFIG naming both overrides if two set the same key (the later one
+ * would silently win). Each key set records "command line" as its origin.
+ */
+pt_status pt_config_set_overrides(pt_config *c, char *const *assignments, int n);
+
+/**
+ * Checks the rules between keys that were set explicitly (in a file or an
+ * override; keys left at their default take part in no rule): a key that
+ * needs another (data.fold needs data.folds, data.inner_folds needs
+ * data.folds, data.inner_fold needs data.inner_folds) or excludes another
+ * (data.test with data.folds, data.test_fraction with data.test or
+ * data.folds, data.train with data.dataset). data.folds and data.inner_folds
+ * set to 0, and strings set empty, count as not set. #PT_ECONFIG for the first
+ * broken rule, naming both keys and where each was set (file:line or
+ * "command line"). Not collective.
+ */
+pt_status pt_config_check(const pt_config *c);
+
 /** *out = the string value of "section.key" (valid while @p c lives). #PT_ECONFIG if no such key or not a STRING/CHOICE. */
 pt_status pt_config_get_string(const pt_config *c, const char *name, const char **out);
 /** *out = the INT value of "section.key". #PT_ECONFIG if no such key or not an INT. */

@@ -50,6 +50,7 @@ typedef union config_value {
 
 struct pt_config {
   size_t count;          /* rows of the schema */
+  char **where;          /* per row: where it was set ("file:line" or "command line"), NULL: default */
   config_value values[]; /* one per row, in schema order */
 };
 
@@ -291,6 +292,15 @@ static pt_status store(pt_config *c, size_t index, const char *text, char *why, 
   return PT_OK;
 }
 
+/* Records that row `index` was set at `where` (copied); PT_ENOMEM without memory. */
+static pt_status set_where(pt_config *c, size_t index, const char *where) {
+  char *copy = strdup(where);
+  if (copy == NULL) return pt_error(PT_ENOMEM, "out of memory for the origin of %s", pt_config_schema_name(index));
+  free(c->where[index]);
+  c->where[index] = copy;
+  return PT_OK;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Allocation                                                                */
 
@@ -303,6 +313,11 @@ pt_status pt_config_alloc(pt_config **out) {
   pt_config *c = malloc(sizeof *c + n * sizeof c->values[0]);
   if (c == NULL) return pt_error(PT_ENOMEM, "%s: out of memory", fn);
   c->count = n;
+  c->where = calloc(n, sizeof *c->where);
+  if (c->where == NULL) {
+    free(c);
+    return pt_error(PT_ENOMEM, "%s: out of memory", fn);
+  }
   for (size_t i = 0; i < n; i++) {
     if (holds_string(k[i].type))
       c->values[i].s = NULL;
@@ -324,8 +339,11 @@ pt_status pt_config_alloc(pt_config **out) {
 void pt_config_free(pt_config **c) {
   if (c == NULL || *c == NULL) return;
   const pt_config_key *k = pt_config_schema();
-  for (size_t i = 0; i < (*c)->count; i++)
+  for (size_t i = 0; i < (*c)->count; i++) {
     if (holds_string(k[i].type)) free((*c)->values[i].s);
+    free((*c)->where[i]);
+  }
+  free((*c)->where);
   free(*c);
   *c = NULL;
 }
@@ -338,7 +356,8 @@ void pt_config_free(pt_config **c) {
  * which counts them, checks section headers, and can stop the parse. */
 typedef struct load_state {
   pt_config *config;
-  const char *origin;    /* file name or caller's label, for messages */
+  const char *origin;    /* file name or caller's label */
+  char shown_origin[PT_SHOWN_PATH]; /* the same, escaped for messages */
   const char *next;      /* start of the next line to hand to inih */
   const char *end;       /* end of the text */
   const char *line_text; /* the line inih is parsing, without its line break */
@@ -354,7 +373,7 @@ typedef struct load_state {
 /* Records the first error of a load as "origin:line: why"; returns 0, which is
  * what an inih handler returns to report failure. */
 static int fail_at(load_state *st, int line, pt_status status, const char *why) {
-  if (st->status == PT_OK) st->status = pt_error(status, "%s:%d: %s", st->origin, line, why);
+  if (st->status == PT_OK) st->status = pt_error(status, "%s:%d: %s", st->shown_origin, line, why);
   return 0;
 }
 
@@ -460,10 +479,14 @@ static int on_key(void *user, const char *section, const char *name, const char 
              st->key_line[index]);
     return fail_at(st, st->line, PT_ECONFIG, why);
   }
-  const pt_status status = store(st->config, index, value, why, sizeof why);
+  pt_status status = store(st->config, index, value, why, sizeof why);
   if (status != PT_OK) return fail_at(st, st->line, status, why);
   st->key_line[index] = st->line;
-  return 1;
+  char where[PT_SHOWN_PATH + 16];
+  snprintf(where, sizeof where, "%s:%d", st->shown_origin, st->line);
+  status = set_where(st->config, index, where);
+  if (status != PT_OK && st->status == PT_OK) st->status = status;
+  return status == PT_OK;
 }
 
 /* The error for line `number`, which pass 1 found inih rejects or too long. */
@@ -502,15 +525,16 @@ static pt_status load_text(pt_config *c, const char *text, size_t len, const cha
   load_state st = {0};
   st.config = c;
   st.origin = origin;
+  pt_text_shown(origin, strlen(origin), st.shown_origin, sizeof st.shown_origin);
   st.next = text;
   st.end = text + len;
   st.check_only = 1;
   int first_bad = ini_parse_stream(read_line, &st, on_key, &st);
-  if (first_bad < 0) return pt_error(PT_ENOMEM, "%s: out of memory while parsing", origin);
+  if (first_bad < 0) return pt_error(PT_ENOMEM, "%s: out of memory while parsing", st.shown_origin);
   if (first_bad == 0) first_bad = st.too_long_line;
 
   st.key_line = calloc(c->count, sizeof *st.key_line);
-  if (st.key_line == NULL) return pt_error(PT_ENOMEM, "%s: out of memory", origin);
+  if (st.key_line == NULL) return pt_error(PT_ENOMEM, "%s: out of memory", st.shown_origin);
   st.next = text;
   st.line = 0;
   st.check_only = 0;
@@ -519,16 +543,17 @@ static pt_status load_text(pt_config *c, const char *text, size_t len, const cha
   free(st.key_line);
   st.key_line = NULL;
   if (st.status != PT_OK) return st.status;
-  if (rc < 0) return pt_error(PT_ENOMEM, "%s: out of memory while parsing", origin);
+  if (rc < 0) return pt_error(PT_ENOMEM, "%s: out of memory while parsing", st.shown_origin);
   if (rc > 0) return syntax_error(&st, text, rc); /* not expected: pass 1 saw the same lines */
   if (first_bad > 0) return syntax_error(&st, text, first_bad);
   return PT_OK;
 }
 
 static pt_status io_error(const char *what, const char *path, int err) {
-  char reason[128];
+  char reason[128], shown_path[PT_SHOWN_PATH];
   if (strerror_r(err, reason, sizeof reason) != 0) snprintf(reason, sizeof reason, "error %d", err);
-  return pt_error(PT_EIO, "cannot %s configuration file '%s': %s", what, path, reason);
+  return pt_error(PT_EIO, "cannot %s configuration file '%s': %s", what,
+                  pt_text_shown(path, strlen(path), shown_path, sizeof shown_path), reason);
 }
 
 /* Reads the whole file into *text (NUL-terminated; the caller frees it). */
@@ -539,17 +564,18 @@ static pt_status read_file(const char *path, char **text, size_t *len) {
   if (f == NULL) return io_error("open", path, errno);
   size_t cap = 4096, used = 0;
   char *buf = malloc(cap);
-  pt_status status = buf ? PT_OK : pt_error(PT_ENOMEM, "%s: out of memory", path);
+  pt_status status = buf ? PT_OK : pt_error(PT_ENOMEM, "out of memory for a configuration file");
   while (status == PT_OK) {
     if (used + 1 == cap) {
       if (cap >= MAX_FILE_BYTES) {
-        status = pt_error(PT_ECONFIG, "'%s' is larger than %zu MiB: not a configuration file", path,
-                          MAX_FILE_BYTES >> 20);
+        char shown_path[PT_SHOWN_PATH];
+        status = pt_error(PT_ECONFIG, "'%s' is larger than %zu MiB: not a configuration file",
+                          pt_text_shown(path, strlen(path), shown_path, sizeof shown_path), MAX_FILE_BYTES >> 20);
         break;
       }
       char *grown = realloc(buf, 2 * cap);
       if (grown == NULL) {
-        status = pt_error(PT_ENOMEM, "%s: out of memory", path);
+        status = pt_error(PT_ENOMEM, "out of memory for a configuration file");
         break;
       }
       buf = grown;
@@ -586,7 +612,9 @@ pt_status pt_config_load_file(pt_config *c, const char *path) {
   if (nul != NULL) {
     int line = 1;
     for (const char *p = text; p < nul; p++) line += *p == '\n';
-    status = pt_error(PT_ECONFIG, "%s:%d: contains a NUL byte (not a text file?)", path, line);
+    char shown_path[PT_SHOWN_PATH];
+    status = pt_error(PT_ECONFIG, "%s:%d: contains a NUL byte (not a text file?)",
+                      pt_text_shown(path, strlen(path), shown_path, sizeof shown_path), line);
   } else {
     status = load_text(c, text, len, path);
   }
@@ -605,10 +633,10 @@ pt_status pt_config_load_string(pt_config *c, const char *text, const char *orig
 /* ------------------------------------------------------------------------ */
 /* Overrides                                                                 */
 
-pt_status pt_config_set(pt_config *c, const char *assignment) {
-  static const char fn[] = "pt_config_set";
-  PT_CHECK_PTR(fn, c);
-  PT_CHECK_PTR(fn, assignment);
+/* Applies one override; *index gets its row (also on a bad value), SIZE_MAX
+ * if the override names no key. */
+static pt_status set_one(pt_config *c, const char *assignment, size_t *index) {
+  *index = SIZE_MAX;
   char what[SHOWN_SIZE], why[WHY_SIZE], list[LIST_SIZE], part[SHOWN_SIZE];
   pt_text_shown(assignment, strlen(assignment), what, sizeof what);
   const char *eq = strchr(assignment, '=');
@@ -623,11 +651,12 @@ pt_status pt_config_set(pt_config *c, const char *assignment) {
   if (!section_known(name, section_len))
     return pt_error(PT_ECONFIG, "override '%s': unknown section [%s] (known: %s)", what,
                     pt_text_shown(name, section_len, part, sizeof part), list_sections(list, sizeof list));
-  size_t index;
-  if (!find_key(name, section_len, dot + 1, key_len, &index))
+  size_t row;
+  if (!find_key(name, section_len, dot + 1, key_len, &row))
     return pt_error(PT_ECONFIG, "override '%s': unknown key '%s' in section [%.*s] (known: %s)", what,
                     pt_text_shown(dot + 1, key_len, part, sizeof part), (int)section_len, name,
                     list_keys(name, section_len, list, sizeof list));
+  *index = row;
   const char *value, *value_end;
   trim(eq + 1, strlen(eq + 1), &value, &value_end);
   const size_t value_len = (size_t)(value_end - value);
@@ -635,9 +664,89 @@ pt_status pt_config_set(pt_config *c, const char *assignment) {
   if (text == NULL) return pt_error(PT_ENOMEM, "override '%s': out of memory", what);
   memcpy(text, value, value_len);
   text[value_len] = '\0';
-  const pt_status status = store(c, index, text, why, sizeof why);
+  const pt_status status = store(c, row, text, why, sizeof why);
   free(text);
   if (status != PT_OK) return pt_error(status, "override '%s': %s", what, why);
+  return set_where(c, row, "command line");
+}
+
+pt_status pt_config_set(pt_config *c, const char *assignment) {
+  static const char fn[] = "pt_config_set";
+  PT_CHECK_PTR(fn, c);
+  PT_CHECK_PTR(fn, assignment);
+  size_t index;
+  return set_one(c, assignment, &index);
+}
+
+pt_status pt_config_set_overrides(pt_config *c, char *const *assignments, int n) {
+  static const char fn[] = "pt_config_set_overrides";
+  PT_CHECK_PTR(fn, c);
+  if (n > 0) PT_CHECK_PTR(fn, assignments);
+  int *first = malloc(c->count * sizeof *first); /* per row: the override that set it, or -1 */
+  if (first == NULL) return pt_error(PT_ENOMEM, "%s: out of memory", fn);
+  for (size_t i = 0; i < c->count; i++) first[i] = -1;
+  pt_status st = PT_OK;
+  for (int k = 0; k < n && st == PT_OK; k++) {
+    size_t index;
+    st = set_one(c, assignments[k], &index);
+    if (st != PT_OK || index == SIZE_MAX) break;
+    if (first[index] >= 0) {
+      /* the later value would silently win: a typo in a long command line */
+      char a[SHOWN_SIZE], b[SHOWN_SIZE];
+      st = pt_error(PT_ECONFIG, "override '%s' sets %s again (first set by '%s'): give each key once",
+                    pt_text_shown(assignments[k], strlen(assignments[k]), b, sizeof b),
+                    pt_config_schema_name(index),
+                    pt_text_shown(assignments[first[index]], strlen(assignments[first[index]]), a, sizeof a));
+      break;
+    }
+    first[index] = k;
+  }
+  free(first);
+  return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Rules between keys                                                        */
+
+static int same_value(pt_config_type type, const config_value *a, const config_value *b);
+
+/* Nonzero if row `index` is in effect: set explicitly, and not to the value
+ * `off` names (e.g. data.folds = 0 turns cross-validation off). */
+static int in_effect(const pt_config *c, size_t index, const char *off) {
+  if (c->where[index] == NULL) return 0;
+  if (off == NULL) return 1;
+  config_value v;
+  char why[WHY_SIZE];
+  if (parse_value(index, off, &v, why, sizeof why) != PT_OK) return 1;
+  const pt_config_type type = pt_config_schema()[index].type;
+  const int same = same_value(type, &c->values[index], &v);
+  if (holds_string(type)) free(v.s);
+  return !same;
+}
+
+static size_t row_of(const char *name) {
+  size_t i = 0;
+  for (const char *n; (n = pt_config_schema_name(i)) != NULL; i++)
+    if (strcmp(n, name) == 0) return i;
+  return SIZE_MAX;
+}
+
+pt_status pt_config_check(const pt_config *c) {
+  static const char fn[] = "pt_config_check";
+  PT_CHECK_PTR(fn, c);
+  for (const pt_config_rule *r = pt_config_rules(); r->key != NULL; r++) {
+    const size_t a = row_of(r->key), b = row_of(r->other);
+    if (a == SIZE_MAX || b == SIZE_MAX)
+      return pt_error(PT_ECONFIG, "%s: the rule %s / %s names an unknown key", fn, r->key, r->other);
+    if (!in_effect(c, a, r->key_off)) continue;
+    const int other = in_effect(c, b, r->other_off);
+    if (r->excludes && other)
+      return pt_error(PT_ECONFIG, "%s (%s) and %s (%s) exclude each other: %s", r->key, c->where[a],
+                      r->other, c->where[b], r->why);
+    if (!r->excludes && !other)
+      return pt_error(PT_ECONFIG, "%s (%s) needs %s, which is %s: %s", r->key, c->where[a], r->other,
+                      c->where[b] ? "off" : "not set", r->why);
+  }
   return PT_OK;
 }
 

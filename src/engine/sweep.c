@@ -175,7 +175,7 @@ static pt_status canonical_value(const pt_config *c, const char *key, char *buf,
 static pt_status check_axis(const sweep_axis *a, pt_config *scratch) {
   char prefix[320];
   snprintf(prefix, sizeof prefix, "--grid %.200s", a->key);
-  char(*canon)[256] = malloc(a->nvalues * sizeof *canon);
+  char(*canon)[PATH_SIZE] = malloc(a->nvalues * sizeof *canon); /* a value may be a path */
   if (canon == NULL) return nomem("the grid");
   pt_status st = PT_OK;
   for (size_t v = 0; v < a->nvalues && st == PT_OK; v++) {
@@ -204,7 +204,7 @@ static pt_status plan_build(const pt_sweep_options *o, sweep_plan *p) {
   pt_config *base = NULL;
   pt_status st = pt_config_alloc(&base);
   if (st == PT_OK && o->config_path != NULL) st = pt_config_load_file(base, o->config_path);
-  for (int k = 0; k < o->noverrides && st == PT_OK; k++) st = pt_config_set(base, o->overrides[k]);
+  if (st == PT_OK) st = pt_config_set_overrides(base, o->overrides, o->noverrides);
   if (st == PT_OK) st = pt_config_to_ini(base, &p->base_ini);
   if (st == PT_OK) {
     p->axes = calloc((size_t)o->naxes, sizeof *p->axes);
@@ -230,6 +230,9 @@ static pt_status plan_build(const pt_sweep_options *o, sweep_plan *p) {
     }
   }
   for (size_t a = 0; a < p->naxes && st == PT_OK; a++) st = check_axis(&p->axes[a], base);
+  /* check_axis set every axis key on base: which keys are set is the same at
+   * every point, so one check covers the grid before any point runs */
+  if (st == PT_OK) st = pt_config_check(base);
   pt_config_free(&base);
   /* sizes, strides (first axis slowest) and the grid text */
   size_t text_len = 1;
