@@ -404,6 +404,18 @@ static int check_section_header(load_state *st) {
   return 1;
 }
 
+/* The line starting at `start` (text ends at `end`): *content gets its length
+ * without the line ending, which is LF, CRLF or a lone CR (old Mac files);
+ * returns the start of the next line (`end` after the last). */
+static const char *next_line(const char *start, const char *end, size_t *content) {
+  const char *p = start;
+  while (p < end && *p != '\n' && *p != '\r') p++;
+  *content = (size_t)(p - start);
+  if (p < end && *p == '\r') p++;
+  if (p < end && *p == '\n' && (p == start + *content || p[-1] == '\r')) p++;
+  return p;
+}
+
 /* inih's reader: hands out the next line (fgets-style) and counts it. */
 static char *read_line(char *buf, int size, void *stream) {
   load_state *st = stream;
@@ -411,15 +423,14 @@ static char *read_line(char *buf, int size, void *stream) {
   const int number = st->line + 1;
   if (st->stop_line > 0 && number >= st->stop_line) return NULL;
   const char *start = st->next;
-  const char *newline = memchr(start, '\n', (size_t)(st->end - start));
-  const size_t len = newline ? (size_t)(newline - start) : (size_t)(st->end - start);
-  const size_t content = (len > 0 && start[len - 1] == '\r') ? len - 1 : len;
+  size_t content;
+  const char *after = next_line(start, st->end, &content);
   if (size < 4 || content > (size_t)size - 3) { /* pass 1 finds it; pass 2 stops before it */
     st->too_long_line = number;
     return NULL;
   }
   st->line = number;
-  st->next = newline ? newline + 1 : st->end;
+  st->next = after;
   st->line_text = start;
   st->line_len = content;
   if (number == 1 && content >= 3 && memcmp(start, "\xEF\xBB\xBF", 3) == 0) { /* inih skips a UTF-8 BOM */
@@ -427,10 +438,10 @@ static char *read_line(char *buf, int size, void *stream) {
     st->line_len -= 3;
   }
   if (!st->check_only && !check_section_header(st)) return NULL;
-  memcpy(buf, start, len);
-  const size_t copied = newline ? len + 1 : len;
-  buf[len] = '\n';
-  buf[copied] = '\0';
+  /* inih sees every line ending as "\n" */
+  memcpy(buf, start, content);
+  buf[content] = '\n';
+  buf[content + 1] = '\0';
   return buf;
 }
 
@@ -492,13 +503,9 @@ static int on_key(void *user, const char *section, const char *name, const char 
 /* The error for line `number`, which pass 1 found inih rejects or too long. */
 static pt_status syntax_error(load_state *st, const char *text, int number) {
   const char *line = text;
-  for (int i = 1; i < number && line < st->end; i++) {
-    const char *newline = memchr(line, '\n', (size_t)(st->end - line));
-    line = newline ? newline + 1 : st->end;
-  }
-  const char *newline = memchr(line, '\n', (size_t)(st->end - line));
-  size_t len = newline ? (size_t)(newline - line) : (size_t)(st->end - line);
-  if (len > 0 && line[len - 1] == '\r') len--;
+  size_t len;
+  for (int i = 1; i < number && line < st->end; i++) line = next_line(line, st->end, &len);
+  next_line(line, st->end, &len);
   const char *b, *e;
   trim(line, len, &b, &e);
   char why[WHY_SIZE], got[SHOWN_SIZE];
@@ -611,7 +618,10 @@ pt_status pt_config_load_file(pt_config *c, const char *path) {
   const char *nul = memchr(text, '\0', len);
   if (nul != NULL) {
     int line = 1;
-    for (const char *p = text; p < nul; p++) line += *p == '\n';
+    size_t content;
+    for (const char *p = next_line(text, text + len, &content); p <= nul && p < text + len;
+         p = next_line(p, text + len, &content))
+      line++;
     char shown_path[PT_SHOWN_PATH];
     status = pt_error(PT_ECONFIG, "%s:%d: contains a NUL byte (not a text file?)",
                       pt_text_shown(path, strlen(path), shown_path, sizeof shown_path), line);
