@@ -1,4 +1,5 @@
-/* text.h (internal): user text quoted in one-line messages. */
+/* text.h (internal): user text quoted in one-line messages (core library,
+ * used by pt_error() and the engine). */
 #ifndef PERTURB_TEXT_H
 #define PERTURB_TEXT_H
 
