@@ -830,6 +830,18 @@ static void test_rules(void) {
         "override 'loss.epsilon = 2' sets loss.epsilon again (first set by 'loss.epsilon=1'): give each key once");
   RULES("[loss]\nepsilon = 3\n", "loss.epsilon=1", "loss.samples=2", NULL); /* a file and an override: fine */
 
+  /* a copy keeps the values and where each key was set */
+  pt_config *orig = NULL, *copy = NULL;
+  CHECK_OK(pt_config_alloc(&orig));
+  if (orig != NULL) {
+    CHECK_OK(pt_config_load_string(orig, "[data]\nfold = 2\ntrain = a.h5\n", "orig.ini"));
+    CHECK_OK(pt_config_copy(orig, &copy));
+    CHECK(copy != NULL && pt_config_equal(orig, copy, NULL), "the copy holds the same values");
+    if (copy != NULL) CHECK_FAILS_MSG(pt_config_check(copy), PT_ECONFIG, "data.fold (orig.ini:2) needs data.folds");
+  }
+  pt_config_free(&orig);
+  pt_config_free(&copy);
+
   /* control bytes in user text are escaped, long text is cut with "…" */
   LOAD_FAILS("[loss]\nkind = fy\x1b[31m\n", PT_ECONFIG,
              "config.ini:2: loss.kind must be one of fy|perturbed_squared|squared|blackbox|ridge (got 'fy\\x1b[31m')");

@@ -67,6 +67,9 @@ const pt_config_key *pt_config_schema(void);
 /** Creates a configuration holding every key's default. */
 pt_status pt_config_alloc(pt_config **out);
 
+/** *out = a copy of @p src: every value, and which keys were set where. */
+pt_status pt_config_copy(const pt_config *src, pt_config **out);
+
 /** Frees @p *c (NULL-safe) and sets @p *c to NULL. */
 void pt_config_free(pt_config **c);
 

@@ -336,6 +336,35 @@ pt_status pt_config_alloc(pt_config **out) {
   return PT_OK;
 }
 
+pt_status pt_config_copy(const pt_config *src, pt_config **out) {
+  static const char fn[] = "pt_config_copy";
+  PT_CHECK_PTR(fn, out);
+  *out = NULL;
+  PT_CHECK_PTR(fn, src);
+  pt_config *c;
+  PT_TRY(pt_config_alloc(&c));
+  const pt_config_key *k = pt_config_schema();
+  for (size_t i = 0; i < c->count; i++) {
+    if (holds_string(k[i].type)) {
+      char *s = strdup(src->values[i].s);
+      if (s == NULL) {
+        pt_config_free(&c);
+        return pt_error(PT_ENOMEM, "%s: out of memory", fn);
+      }
+      free(c->values[i].s);
+      c->values[i].s = s;
+    } else {
+      c->values[i] = src->values[i];
+    }
+    if (src->where[i] != NULL && set_where(c, i, src->where[i]) != PT_OK) {
+      pt_config_free(&c);
+      return PT_ENOMEM;
+    }
+  }
+  *out = c;
+  return PT_OK;
+}
+
 void pt_config_free(pt_config **c) {
   if (c == NULL || *c == NULL) return;
   const pt_config_key *k = pt_config_schema();
