@@ -12,7 +12,12 @@
  *    the origin and line (or the override) and the key: unknown section or
  *    key, a key given twice or outside any section, bad or out-of-range
  *    values, syntax errors, missing files, directories, NULL arguments;
- *  - a failed load keeps exactly the values read before the error. */
+ *  - a failed load keeps exactly the values read before the error;
+ *  - CR-only and mixed line ends load; paths up to 4095 characters load and
+ *    round-trip, longer ones are refused (issue #8 item 17);
+ *  - the rules between explicitly set keys and a key given twice in the
+ *    overrides fail with one line naming both keys and where each was set;
+ *    control bytes in user text are escaped and long text is cut (items 4, 17). */
 #define _POSIX_C_SOURCE 200809L /* mkstemp */
 
 #include <math.h>
