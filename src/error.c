@@ -3,6 +3,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "text.h"
 
 /* Thread-local, like errno: the engine is single-threaded per MPI rank, but a
  * user may call the library from several threads on separate objects. */
@@ -30,9 +33,13 @@ const char *pt_last_error(void) { return last_error; }
 void pt_clear_error(void) { last_error[0] = '\0'; }
 
 pt_status pt_error(pt_status status, const char *fmt, ...) {
+  /* A message is one line: control bytes from user text that reached it
+   * unescaped (a path, an HDF5 attribute) are escaped here as a last guard. */
+  char raw[sizeof last_error];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(last_error, sizeof last_error, fmt, ap);
+  vsnprintf(raw, sizeof raw, fmt, ap);
   va_end(ap);
+  pt_text_shown(raw, strlen(raw), last_error, sizeof last_error);
   return status;
 }

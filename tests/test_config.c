@@ -12,7 +12,12 @@
  *    the origin and line (or the override) and the key: unknown section or
  *    key, a key given twice or outside any section, bad or out-of-range
  *    values, syntax errors, missing files, directories, NULL arguments;
- *  - a failed load keeps exactly the values read before the error. */
+ *  - a failed load keeps exactly the values read before the error;
+ *  - CR-only and mixed line ends load; paths up to 4095 characters load and
+ *    round-trip, longer ones are refused (issue #8 item 17);
+ *  - the rules between explicitly set keys and a key given twice in the
+ *    overrides fail with one line naming both keys and where each was set;
+ *    control bytes in user text are escaped and long text is cut (items 4, 17). */
 #define _POSIX_C_SOURCE 200809L /* mkstemp */
 
 #include <math.h>
@@ -337,6 +342,21 @@ static void test_valid_files(void) {
         diff ? diff : "none");
   pt_config_free(&c2);
 
+  /* lone CR line ends (old Mac files), and the three kinds mixed; issue #8 item 17 */
+  static char cr[sizeof full_file + 8];
+  snprintf(cr, sizeof cr, "%s", full_file);
+  for (char *p = cr; *p; p++)
+    if (*p == '\n') *p = '\r';
+  CHECK_OK(pt_config_alloc(&c2));
+  CHECK_OK(pt_config_load_string(c2, cr, "cr.ini"));
+  CHECK(pt_config_equal(c, c2, &diff), "CR line ends give the same configuration (first difference %s)",
+        diff ? diff : "none");
+  CHECK_OK(pt_config_load_string(c2, "[loss]\r\nepsilon = 3\rsamples = 4\n\r\nlambda = 5", "mixed.ini"));
+  check_double(c2, "loss.epsilon", 3.0);
+  check_int(c2, "loss.samples", 4);
+  check_double(c2, "loss.lambda", 5.0);
+  pt_config_free(&c2);
+
   /* an empty file, and one with only comments and blank lines, keep every default */
   pt_config *e = NULL;
   CHECK_OK(pt_config_alloc(&e));
@@ -457,7 +477,7 @@ static void test_overrides(void) {
   CHECK(strchr(pt_last_error(), '\n') == NULL, "the message stays on one line: '%s'", pt_last_error());
   CHECK_OK(pt_config_set(c, "data.train=a;b")); /* ';' without a space before it is text */
   check_string(c, "data.train", "a;b");
-  char long_value[400];
+  char long_value[4200];
   memset(long_value, 'x', sizeof long_value - 1);
   long_value[sizeof long_value - 1] = '\0';
   memcpy(long_value, "data.train=", 11);
@@ -634,27 +654,36 @@ static void test_load_errors(void) {
   LOAD_FAILS("[model]\nkind = \n", PT_ECONFIG,
              "config.ini:2: model.kind must be one of auto|linear_scorer|affine (got '')");
 
-  /* a line longer than inih's buffer is refused, not split */
-  char long_line[400];
-  snprintf(long_line, sizeof long_line, "[data]\ntrain = %0300d\n", 0);
-  LOAD_FAILS(long_line, PT_ECONFIG, "config.ini:2: line is too long (308 characters; at most 197)");
-
-  /* the longest line inih takes whole: 197 characters, so a 189-character path */
-  char longest[300];
-  snprintf(longest, sizeof longest, "[data]\ntrain = %0189d\n", 0);
+  /* paths up to the system's limit (PATH_MAX - 1 = 4095 characters) load and
+   * round-trip, in a file and as an override; issue #8 item 17 */
+  static char longest[2 * 4096 + 64];
   pt_config *c1 = NULL, *c2 = NULL;
   CHECK_OK(pt_config_alloc(&c1));
   CHECK_OK(pt_config_alloc(&c2));
-  CHECK_OK(pt_config_load_string(c1, longest, "longest.ini"));
-  char *text = NULL;
-  CHECK_OK(pt_config_to_ini(c1, &text));
-  if (text != NULL) CHECK_OK(pt_config_load_string(c2, text, "longest-again.ini"));
-  CHECK(pt_config_equal(c1, c2, NULL), "a 189-character path round-trips");
-  free(text);
-  snprintf(longest, sizeof longest, "data.train=%0190d", 0);
-  CHECK_FAILS_MSG(pt_config_set(c1, longest), PT_ECONFIG, "data.train is too long (190 characters; at most 189");
-  snprintf(longest, sizeof longest, "[data]\ntrain = %0190d\n", 0);
-  LOAD_FAILS(longest, PT_ECONFIG, "config.ini:2: line is too long (198 characters; at most 197)");
+  const int lengths[] = {190, 300, 4095};
+  for (size_t k = 0; k < sizeof lengths / sizeof lengths[0]; k++) {
+    snprintf(longest, sizeof longest, "[data]\ntrain = %0*d\n", lengths[k], 0);
+    CHECK_OK(pt_config_load_string(c1, longest, "longest.ini"));
+    const char *got = NULL;
+    CHECK_OK(pt_config_get_string(c1, "data.train", &got));
+    CHECK(got != NULL && strlen(got) == (size_t)lengths[k], "a %d-character path loads whole", lengths[k]);
+    char *text = NULL;
+    CHECK_OK(pt_config_to_ini(c1, &text));
+    if (text != NULL) CHECK_OK(pt_config_load_string(c2, text, "longest-again.ini"));
+    CHECK(pt_config_equal(c1, c2, NULL), "a %d-character path round-trips", lengths[k]);
+    free(text);
+    snprintf(longest, sizeof longest, "data.test=%0*d", lengths[k], 0);
+    CHECK_OK(pt_config_set(c1, longest));
+  }
+  snprintf(longest, sizeof longest, "data.train=%04096d", 0);
+  CHECK_FAILS_MSG(pt_config_set(c1, longest), PT_ECONFIG,
+                  "data.train is too long (4096 characters; at most 4095, the longest path the system allows)");
+  snprintf(longest, sizeof longest, "[data]\ntrain = %04096d\n", 0);
+  LOAD_FAILS(longest, PT_ECONFIG,
+             "config.ini:2: data.train is too long (4096 characters; at most 4095, the longest path the system allows)");
+  /* a line longer than the reader's buffer is refused, not split */
+  snprintf(longest, sizeof longest, "[data]\n; %08200d\n", 0);
+  LOAD_FAILS(longest, PT_ECONFIG, "config.ini:2: line is too long (8202 characters; at most 8189)");
   pt_config_free(&c1);
   pt_config_free(&c2);
 
@@ -748,6 +777,94 @@ static void test_null_arguments(void) {
   pt_config_free(&c);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Rules between keys, keys given twice, escaped messages (issue #8 items 4, 17) */
+
+/* Loads `text` as "run.ini", applies the overrides, checks the rules: fails
+ * with exactly `message` (NULL: succeeds). */
+static void rules_case(const char *text, const char *o1, const char *o2, const char *message, int line) {
+  pt_config *c = NULL;
+  CHECK_OK(pt_config_alloc(&c));
+  if (c == NULL) return;
+  char *overrides[2] = {(char *)o1, (char *)o2};
+  pt_clear_error();
+  pt_status st = pt_config_load_string(c, text, "run.ini");
+  if (st == PT_OK) st = pt_config_set_overrides(c, overrides, o2 ? 2 : o1 ? 1 : 0);
+  if (st == PT_OK) st = pt_config_check(c);
+  if (message == NULL)
+    pt_test_check(st == PT_OK, __FILE__, line, "rules pass: %s", pt_last_error());
+  else
+    pt_test_check(st == PT_ECONFIG && strcmp(pt_last_error(), message) == 0, __FILE__, line,
+                  "-> %s, message\n    '%s'\n  wanted\n    '%s'", pt_strerror(st), pt_last_error(), message);
+  pt_config_free(&c);
+}
+#define RULES(text, o1, o2, message) rules_case((text), (o1), (o2), (message), __LINE__)
+
+static void test_rules(void) {
+  RULES("[data]\nfold = 2\n", NULL, NULL,
+        "data.fold (run.ini:2) needs data.folds, which is not set: data.fold picks the test fold among data.folds "
+        "folds");
+  RULES("[data]\nfolds = 0\n", "data.fold=1", NULL,
+        "data.fold (command line) needs data.folds, which is off: data.fold picks the test fold among data.folds "
+        "folds");
+  RULES("", "data.inner_folds=3", NULL,
+        "data.inner_folds (command line) needs data.folds, which is not set: nested cross-validation splits the "
+        "outer training part");
+  RULES("[data]\nfolds = 5\ninner_fold = -1\n", NULL, NULL,
+        "data.inner_fold (run.ini:3) needs data.inner_folds, which is not set: data.inner_fold picks the validation "
+        "fold among data.inner_folds folds");
+  RULES("[data]\n\ntest = t.h5\n", "data.folds=4", NULL,
+        "data.test (run.ini:3) and data.folds (command line) exclude each other: cross-validation tests on a fold, "
+        "not on a test file");
+  RULES("[data]\ntest_fraction = 0.3\ntest = t.h5\n", NULL, NULL,
+        "data.test_fraction (run.ini:2) and data.test (run.ini:3) exclude each other: with a test file nothing is "
+        "split off");
+  RULES("[data]\nfolds = 3\n", "data.test_fraction=0.5", NULL,
+        "data.test_fraction (command line) and data.folds (run.ini:2) exclude each other: cross-validation splits "
+        "into folds, not by a fraction");
+  RULES("[data]\ntrain = a.h5\n", "data.dataset=iris", NULL,
+        "data.train (run.ini:2) and data.dataset (command line) exclude each other: give one source of training "
+        "data");
+  /* what is consistent passes: defaults take part in no rule, 0 and "" are off */
+  RULES("", NULL, NULL, NULL);
+  RULES("[data]\nfolds = 10\ninner_folds = 5\ninner_fold = -1\nfold = 3\n", NULL, NULL, NULL);
+  RULES("[data]\nfolds = 0\ntest = t.h5\ntrain = a.h5\ndataset =\n", NULL, NULL, NULL);
+  RULES("[data]\ntest_fraction = 0.3\ninner_folds = 0\n", "data.test=", NULL, NULL);
+  /* a key given twice on the command line names both overrides */
+  RULES("", "loss.epsilon=1", "loss.epsilon = 2",
+        "override 'loss.epsilon = 2' sets loss.epsilon again (first set by 'loss.epsilon=1'): give each key once");
+  RULES("[loss]\nepsilon = 3\n", "loss.epsilon=1", "loss.samples=2", NULL); /* a file and an override: fine */
+
+  /* a copy keeps the values and where each key was set */
+  pt_config *orig = NULL, *copy = NULL;
+  CHECK_OK(pt_config_alloc(&orig));
+  if (orig != NULL) {
+    CHECK_OK(pt_config_load_string(orig, "[data]\nfold = 2\ntrain = a.h5\n", "orig.ini"));
+    CHECK_OK(pt_config_copy(orig, &copy));
+    CHECK(copy != NULL && pt_config_equal(orig, copy, NULL), "the copy holds the same values");
+    if (copy != NULL) CHECK_FAILS_MSG(pt_config_check(copy), PT_ECONFIG, "data.fold (orig.ini:2) needs data.folds");
+  }
+  pt_config_free(&orig);
+  pt_config_free(&copy);
+
+  /* control bytes in user text are escaped, long text is cut with "…" */
+  LOAD_FAILS("[loss]\nkind = fy\x1b[31m\n", PT_ECONFIG,
+             "config.ini:2: loss.kind must be one of fy|perturbed_squared|squared|blackbox|ridge (got 'fy\\x1b[31m')");
+  LOAD_FAILS("[loss]\nepsi\x07lon = 1\n", PT_ECONFIG,
+             "config.ini:2: unknown key 'epsi\\x07lon' in section [loss] (known: kind, epsilon, samples, noise, lambda)");
+  pt_config *c = NULL;
+  CHECK_OK(pt_config_alloc(&c));
+  if (c == NULL) return;
+  CHECK_FAILS_MSG(pt_config_set(c, "loss.kind=fy\r\x1b[2K"), PT_ECONFIG, "(got 'fy\\r\\x1b[2K')");
+  char longer[400];
+  snprintf(longer, sizeof longer, "loss.kind=%0300d", 0);
+  CHECK_FAILS_MSG(pt_config_set(c, longer), PT_ECONFIG, "\xE2\x80\xA6");
+  CHECK(strlen(pt_last_error()) < 500, "a 300-character value (twice in the message) is cut (%zu bytes)",
+        strlen(pt_last_error()));
+  CHECK_FAILS_MSG(pt_config_load_file(c, "no\x1bsuch.ini"), PT_EIO, "'no\\x1bsuch.ini'");
+  pt_config_free(&c);
+}
+
 int main(void) {
   test_schema();
   test_defaults();
@@ -756,6 +873,7 @@ int main(void) {
   test_round_trip();
   test_equal();
   test_load_errors();
+  test_rules();
   test_file_errors();
   test_null_arguments();
   remove_temps();

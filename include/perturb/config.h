@@ -15,11 +15,10 @@
  * (every key, defaults included) can be written back as INI text, which is
  * what run files store.
  *
- * Limits: lines of an INI file are at most 197 characters (Debian's inih
- * reads into a 200-byte buffer), so a path in a file is at most about 189
- * characters; longer lines are refused with their line number, never cut.
- * Since the resolved configuration must load back from a run file, string
- * values given as overrides obey the same limit. Numbers use the C locale's
+ * Limits: a string value (a path) is at most PATH_MAX - 1 = 4095 characters,
+ * the longest path the system allows, in a file or an override; a line of a
+ * file is at most 2 * PATH_MAX - 3 characters. Longer values and lines are
+ * refused with their line number, never cut. Numbers use the C locale's
  * decimal point.
  *
  * Not collective: every MPI rank parses the same file and gets the same result.
@@ -68,6 +67,9 @@ const pt_config_key *pt_config_schema(void);
 /** Creates a configuration holding every key's default. */
 pt_status pt_config_alloc(pt_config **out);
 
+/** *out = a copy of @p src: every value, and which keys were set where. */
+pt_status pt_config_copy(const pt_config *src, pt_config **out);
+
 /** Frees @p *c (NULL-safe) and sets @p *c to NULL. */
 void pt_config_free(pt_config **c);
 
@@ -92,6 +94,26 @@ pt_status pt_config_load_string(pt_config *c, const char *text, const char *orig
  * section or key, or has a bad value.
  */
 pt_status pt_config_set(pt_config *c, const char *assignment);
+
+/**
+ * Applies the overrides assignments[0..n) in order, as pt_config_set() does.
+ * #PT_ECONFIG naming both overrides if two set the same key (the later one
+ * would silently win). Each key set records "command line" as its origin.
+ */
+pt_status pt_config_set_overrides(pt_config *c, char *const *assignments, int n);
+
+/**
+ * Checks the rules between keys that were set explicitly (in a file or an
+ * override; keys left at their default take part in no rule): a key that
+ * needs another (data.fold needs data.folds, data.inner_folds needs
+ * data.folds, data.inner_fold needs data.inner_folds) or excludes another
+ * (data.test with data.folds, data.test_fraction with data.test or
+ * data.folds, data.train with data.dataset). data.folds and data.inner_folds
+ * set to 0, and strings set empty, count as not set. #PT_ECONFIG for the first
+ * broken rule, naming both keys and where each was set (file:line or
+ * "command line"). Not collective.
+ */
+pt_status pt_config_check(const pt_config *c);
 
 /** *out = the string value of "section.key" (valid while @p c lives). #PT_ECONFIG if no such key or not a STRING/CHOICE. */
 pt_status pt_config_get_string(const pt_config *c, const char *name, const char **out);

@@ -8,12 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
+/* `text` escaped for a message (control bytes as \r, \x1b, ...). */
+static const char *shown(const char *text, char buf[PT_SHOWN_VALUE]) {
+  return pt_text_shown(text, strlen(text), buf, PT_SHOWN_VALUE);
+}
+
 int pt_arg_double(const char *opt, const char *text, double *out) {
   char *end = NULL;
   errno = 0;
   double v = strtod(text, &end);
   if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v)) {
-    fprintf(stderr, "perturb: option %s expects a finite number, got '%s'\n", opt, text);
+    char buf[PT_SHOWN_VALUE];
+    fprintf(stderr, "perturb: option %s expects a finite number, got '%s'\n", opt, shown(text, buf));
     return -1;
   }
   *out = v;
@@ -23,13 +31,14 @@ int pt_arg_double(const char *opt, const char *text, double *out) {
 int pt_arg_size(const char *opt, const char *text, size_t lo, size_t hi, size_t *out) {
   char *end = NULL;
   errno = 0;
+  char buf[PT_SHOWN_VALUE];
   if (text[0] == '-') {
-    fprintf(stderr, "perturb: option %s expects an integer in %zu..%zu, got '%s'\n", opt, lo, hi, text);
+    fprintf(stderr, "perturb: option %s expects an integer in %zu..%zu, got '%s'\n", opt, lo, hi, shown(text, buf));
     return -1;
   }
   unsigned long long v = strtoull(text, &end, 10);
   if (end == text || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
-    fprintf(stderr, "perturb: option %s expects an integer in %zu..%zu, got '%s'\n", opt, lo, hi, text);
+    fprintf(stderr, "perturb: option %s expects an integer in %zu..%zu, got '%s'\n", opt, lo, hi, shown(text, buf));
     return -1;
   }
   *out = (size_t)v;

@@ -18,6 +18,7 @@
 #include "perturb/solver.h"
 #include "runfile.h"
 #include "sweep.h"
+#include "text.h"
 #include "train.h"
 
 static int is_rank0(void) {
@@ -32,19 +33,23 @@ static int fail(const char *what, int code) {
   return code;
 }
 
-/* One line: "perturb WHAT: TEXT 'ARG' (try ...)", ARG optional. */
+/* One line: "perturb WHAT: TEXT 'ARG' (try ...)", ARG optional (escaped). */
 static int usage_error(const char *what, const char *text, const char *arg) {
+  char shown[PT_SHOWN_PATH];
+  if (arg) pt_text_shown(arg, strlen(arg), shown, sizeof shown);
   if (is_rank0())
-    fprintf(stderr, "perturb %s: %s%s%s%s (try perturb %s --help)\n", what, text, arg ? " '" : "", arg ? arg : "",
+    fprintf(stderr, "perturb %s: %s%s%s%s (try perturb %s --help)\n", what, text, arg ? " '" : "", arg ? shown : "",
             arg ? "'" : "", what);
   return 2;
 }
 
-/* A configuration from an optional file and overrides, the same on every rank. */
+/* A configuration from an optional file and overrides, checked against the
+ * rules between keys; the same on every rank. */
 static pt_status build_config(const char *file, char **overrides, int noverrides, pt_config **out) {
   pt_status st = pt_config_alloc(out);
   if (st == PT_OK && file) st = pt_config_load_file(*out, file);
-  for (int k = 0; k < noverrides && st == PT_OK; k++) st = pt_config_set(*out, overrides[k]);
+  if (st == PT_OK) st = pt_config_set_overrides(*out, overrides, noverrides);
+  if (st == PT_OK) st = pt_config_check(*out);
   if (st != PT_OK) pt_config_free(out);
   return pt_dist_agree(MPI_COMM_WORLD, st);
 }
@@ -59,19 +64,42 @@ typedef struct cli_args {
   int noverrides;
 } cli_args;
 
+/* Nonzero if `s` is "section.key" of the schema: an override missing "=value". */
+static int is_key_name(const char *s) {
+  for (const pt_config_key *k = pt_config_schema(); k->section; k++) {
+    const size_t n = strlen(k->section);
+    if (strncmp(s, k->section, n) == 0 && s[n] == '.' && strcmp(s + n + 1, k->key) == 0) return 1;
+  }
+  return 0;
+}
+
+/* Sets *flag, or fails if option `opt` was given before (the later one
+ * would silently win or be ignored). */
+static int once(const char *what, const char *opt, int *flag) {
+  if (*flag) return usage_error(what, "option given twice:", opt);
+  *flag = 1;
+  return 0;
+}
+
 static int parse_args(const char *what, int argc, char **argv, cli_args *a) {
   memset(a, 0, sizeof *a);
-  for (int i = 1; i < argc; i++) {
+  int rc = 0, out_given = 0;
+  for (int i = 1; i < argc && rc == 0; i++) {
     const char *s = argv[i];
-    if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) a->help = 1;
-    else if (strcmp(s, "--force") == 0) a->force = 1;
-    else if (strcmp(s, "--resume") == 0) a->resume = 1;
-    else if (strcmp(s, "--json") == 0) a->json = 1;
+    if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) rc = once(what, s, &a->help);
+    else if (strcmp(s, "--force") == 0) rc = once(what, s, &a->force);
+    else if (strcmp(s, "--resume") == 0) rc = once(what, s, &a->resume);
+    else if (strcmp(s, "--json") == 0) rc = once(what, s, &a->json);
     else if (strcmp(s, "--out") == 0) {
       if (i + 1 >= argc) return usage_error(what, "option --out expects a file name", NULL);
-      a->out = argv[++i];
+      if ((rc = once(what, s, &out_given)) == 0) a->out = argv[++i];
     } else if (s[0] == '-' && s[1] == '-') {
       return usage_error(what, "unknown option", s);
+    } else if (strchr(s, '=') == NULL && is_key_name(s) && access(s, F_OK) != 0) {
+      if (is_rank0())
+        fprintf(stderr, "perturb %s: '%s' looks like an override without '=value' (try perturb %s --help)\n", what,
+                s, what); /* s is a schema name: nothing to escape */
+      return 2;
     } else if (strchr(s, '=') != NULL) {
       if (a->noverrides == 256) return usage_error(what, "too many overrides", NULL);
       a->overrides[a->noverrides++] = argv[i];
@@ -80,7 +108,7 @@ static int parse_args(const char *what, int argc, char **argv, cli_args *a) {
       a->positional[a->npositional++] = argv[i];
     }
   }
-  return 0;
+  return rc;
 }
 
 static void print_help(const char *text) {
@@ -150,13 +178,16 @@ int pt_cli_sweep(int argc, char **argv) {
     free(axes);
     return usage_error("sweep", "out of memory for the arguments", NULL);
   }
-  int nrest = 0, naxes = 0, group_size = 1, rc = 0;
+  int nrest = 0, naxes = 0, group_size = 1, group_given = 0, rc = 0;
   rest[nrest++] = argv[0];
   for (int i = 1; i < argc && rc == 0; i++) {
     if (strcmp(argv[i], "--grid") == 0) {
       if (i + 1 >= argc) rc = usage_error("sweep", "option --grid expects section.key=v1,v2,...", NULL);
       else axes[naxes++] = argv[++i];
+    } else if (strcmp(argv[i], "--group-size") == 0 && group_given) {
+      rc = usage_error("sweep", "option given twice:", argv[i]);
     } else if (strcmp(argv[i], "--group-size") == 0) {
+      group_given = 1;
       char *end = NULL;
       const long g = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
       if (i + 1 >= argc || end == argv[i + 1] || *end != '\0' || g < 1 || g > 1000000)

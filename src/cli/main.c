@@ -1,6 +1,8 @@
 /* main.c: `perturb <command> …`, the command-line entry point. */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -48,6 +50,12 @@ int main(int argc, char **argv) {
                 {"import", pt_cli_import}, {"eval", pt_cli_eval}, {"info", pt_cli_info}};
   for (size_t k = 0; k < sizeof engine / sizeof *engine; k++) {
     if (strcmp(cmd, engine[k].name) != 0) continue;
+    /* Open MPI 4.1's sharedfp/lockedfile component overflows a 256-byte
+     * buffer (and aborts) when HDF5 opens a file through MPI-IO by a path of
+     * more than about 250 characters (fixed upstream in Open MPI 5.0.10).
+     * perturb uses no shared file pointers: leave the component out, unless
+     * the user chose the sharedfp components. */
+    setenv("OMPI_MCA_sharedfp", "^lockedfile", 0);
     MPI_Init(&argc, &argv);
     const int rc = engine[k].run(argc - 1, argv + 1);
     MPI_Finalize();

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,14 +17,21 @@
 #include <ini.h>
 
 #include "check.h"
+#include "text.h"
 
 /* Defined in config_schema.c, next to the table it names. */
 
-/* inih reads each line into a buffer of INI_MAX_LINE bytes that must also hold
- * "\r\n\0"; a longer line would be split and its tail parsed as a new line,
- * so longer lines are refused, and string values are kept short enough for
- * pt_config_to_ini() to write a line that loads back. */
-enum { MAX_LINE = INI_MAX_LINE - 3 };
+/* inih reads each line into a buffer that must also hold "\r\n\0"; a longer
+ * line would be split and its tail parsed as a new line, so longer lines are
+ * refused. Debian's build reads into INI_MAX_LINE = 200 bytes on the stack,
+ * which would cap a path at 189 characters; its run-time settings give a heap
+ * buffer of LINE_BUFFER bytes instead (set before every parse), room for a key
+ * and any path the system allows. */
+enum { LINE_BUFFER = 2 * PATH_MAX, MAX_LINE = LINE_BUFFER - 3 };
+
+/* String values are paths (or names): at most PATH_MAX - 1 characters, which
+ * pt_config_to_ini() writes on a line that loads back. */
+enum { MAX_STRING = PATH_MAX - 1 };
 
 /* A configuration file is a few dozen short lines; anything this large is the
  * wrong file (a dataset, say) and is refused before it fills memory. */
@@ -31,7 +39,7 @@ enum { MAX_LINE = INI_MAX_LINE - 3 };
 
 /* Sizes of the message pieces: an explanation naming section.key, and user
  * text echoed into it. pt_error() truncates the whole at 1023 bytes anyway. */
-enum { WHY_SIZE = 640, SHOWN_SIZE = 160, LIST_SIZE = 256 };
+enum { WHY_SIZE = 640, SHOWN_SIZE = PT_SHOWN_VALUE, LIST_SIZE = 256 };
 
 typedef union config_value {
   int64_t i; /* INT */
@@ -42,6 +50,7 @@ typedef union config_value {
 
 struct pt_config {
   size_t count;          /* rows of the schema */
+  char **where;          /* per row: where it was set ("file:line" or "command line"), NULL: default */
   config_value values[]; /* one per row, in schema order */
 };
 
@@ -67,24 +76,6 @@ static const char *type_name(pt_config_type type) {
 
 /* ------------------------------------------------------------------------ */
 /* Small text helpers                                                        */
-
-/* A printable, bounded copy of user text for one-line messages: control
- * characters (a newline in an override, say) become '?' and text that does
- * not fit is cut with "...". */
-static const char *shown(const char *text, size_t len, char *buf, size_t size) {
-  const size_t room = size - 4; /* keeps space for "..." and the NUL */
-  size_t n = 0;
-  for (; n < len && n < room; n++) {
-    const unsigned char ch = (unsigned char)text[n];
-    buf[n] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
-  }
-  if (n < len) {
-    memcpy(buf + n, "...", 3);
-    n += 3;
-  }
-  buf[n] = '\0';
-  return buf;
-}
 
 /* Appends s to the NUL-terminated buf, truncating at its size. */
 static void append(char *buf, size_t size, const char *s) {
@@ -194,12 +185,11 @@ static int parse_bool(const char *text) {
 /* A string value must come back unchanged from pt_config_to_ini() output, so
  * anything inih would read differently is refused here rather than silently
  * altered in a run file. */
-static pt_status check_string(const pt_config_key *k, const char *name, const char *text, char *why,
-                              size_t why_size) {
-  const size_t len = strlen(text), limit = (size_t)MAX_LINE - strlen(k->key) - 3; /* "key = value" */
-  if (len > limit) {
-    snprintf(why, why_size, "%s is too long (%zu characters; at most %zu fit on an INI line)", name, len,
-             limit);
+static pt_status check_string(const char *name, const char *text, char *why, size_t why_size) {
+  const size_t len = strlen(text);
+  if (len > MAX_STRING) {
+    snprintf(why, why_size, "%s is too long (%zu characters; at most %d, the longest path the system allows)",
+             name, len, MAX_STRING);
     return PT_ECONFIG;
   }
   for (size_t i = 0; i < len; i++) {
@@ -223,7 +213,7 @@ static pt_status parse_value(size_t index, const char *text, config_value *out, 
   const pt_config_key *k = &pt_config_schema()[index];
   const char *name = pt_config_schema_name(index);
   char got[SHOWN_SIZE], bound[32];
-  shown(text, strlen(text), got, sizeof got);
+  pt_text_shown(text, strlen(text), got, sizeof got);
   switch (k->type) {
   case PT_CONFIG_INT: {
     const int64_t lo = (int64_t)k->min, hi = (int64_t)k->max;
@@ -279,7 +269,7 @@ static pt_status parse_value(size_t index, const char *text, config_value *out, 
     }
     break;
   case PT_CONFIG_STRING:
-    PT_TRY(check_string(k, name, text, why, why_size));
+    PT_TRY(check_string(name, text, why, why_size));
     break;
   default:
     snprintf(why, why_size, "%s has an unknown type %d in the schema", name, (int)k->type);
@@ -302,6 +292,15 @@ static pt_status store(pt_config *c, size_t index, const char *text, char *why, 
   return PT_OK;
 }
 
+/* Records that row `index` was set at `where` (copied); PT_ENOMEM without memory. */
+static pt_status set_where(pt_config *c, size_t index, const char *where) {
+  char *copy = strdup(where);
+  if (copy == NULL) return pt_error(PT_ENOMEM, "out of memory for the origin of %s", pt_config_schema_name(index));
+  free(c->where[index]);
+  c->where[index] = copy;
+  return PT_OK;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Allocation                                                                */
 
@@ -314,6 +313,11 @@ pt_status pt_config_alloc(pt_config **out) {
   pt_config *c = malloc(sizeof *c + n * sizeof c->values[0]);
   if (c == NULL) return pt_error(PT_ENOMEM, "%s: out of memory", fn);
   c->count = n;
+  c->where = calloc(n, sizeof *c->where);
+  if (c->where == NULL) {
+    free(c);
+    return pt_error(PT_ENOMEM, "%s: out of memory", fn);
+  }
   for (size_t i = 0; i < n; i++) {
     if (holds_string(k[i].type))
       c->values[i].s = NULL;
@@ -332,11 +336,43 @@ pt_status pt_config_alloc(pt_config **out) {
   return PT_OK;
 }
 
+pt_status pt_config_copy(const pt_config *src, pt_config **out) {
+  static const char fn[] = "pt_config_copy";
+  PT_CHECK_PTR(fn, out);
+  *out = NULL;
+  PT_CHECK_PTR(fn, src);
+  pt_config *c;
+  PT_TRY(pt_config_alloc(&c));
+  const pt_config_key *k = pt_config_schema();
+  for (size_t i = 0; i < c->count; i++) {
+    if (holds_string(k[i].type)) {
+      char *s = strdup(src->values[i].s);
+      if (s == NULL) {
+        pt_config_free(&c);
+        return pt_error(PT_ENOMEM, "%s: out of memory", fn);
+      }
+      free(c->values[i].s);
+      c->values[i].s = s;
+    } else {
+      c->values[i] = src->values[i];
+    }
+    if (src->where[i] != NULL && set_where(c, i, src->where[i]) != PT_OK) {
+      pt_config_free(&c);
+      return PT_ENOMEM;
+    }
+  }
+  *out = c;
+  return PT_OK;
+}
+
 void pt_config_free(pt_config **c) {
   if (c == NULL || *c == NULL) return;
   const pt_config_key *k = pt_config_schema();
-  for (size_t i = 0; i < (*c)->count; i++)
+  for (size_t i = 0; i < (*c)->count; i++) {
     if (holds_string(k[i].type)) free((*c)->values[i].s);
+    free((*c)->where[i]);
+  }
+  free((*c)->where);
   free(*c);
   *c = NULL;
 }
@@ -349,7 +385,8 @@ void pt_config_free(pt_config **c) {
  * which counts them, checks section headers, and can stop the parse. */
 typedef struct load_state {
   pt_config *config;
-  const char *origin;    /* file name or caller's label, for messages */
+  const char *origin;    /* file name or caller's label */
+  char shown_origin[PT_SHOWN_PATH]; /* the same, escaped for messages */
   const char *next;      /* start of the next line to hand to inih */
   const char *end;       /* end of the text */
   const char *line_text; /* the line inih is parsing, without its line break */
@@ -365,7 +402,7 @@ typedef struct load_state {
 /* Records the first error of a load as "origin:line: why"; returns 0, which is
  * what an inih handler returns to report failure. */
 static int fail_at(load_state *st, int line, pt_status status, const char *why) {
-  if (st->status == PT_OK) st->status = pt_error(status, "%s:%d: %s", st->origin, line, why);
+  if (st->status == PT_OK) st->status = pt_error(status, "%s:%d: %s", st->shown_origin, line, why);
   return 0;
 }
 
@@ -382,7 +419,7 @@ static int check_section_header(load_state *st) {
   char why[WHY_SIZE], name[SHOWN_SIZE], list[LIST_SIZE], rest[SHOWN_SIZE];
   const size_t name_len = (size_t)(close - p - 1);
   if (!section_known(p + 1, name_len)) {
-    snprintf(why, sizeof why, "unknown section [%s] (known: %s)", shown(p + 1, name_len, name, sizeof name),
+    snprintf(why, sizeof why, "unknown section [%s] (known: %s)", pt_text_shown(p + 1, name_len, name, sizeof name),
              list_sections(list, sizeof list));
     return fail_at(st, st->line, PT_ECONFIG, why);
   }
@@ -390,10 +427,22 @@ static int check_section_header(load_state *st) {
   while (after < e && isspace((unsigned char)*after)) after++;
   if (after < e && *after != ';' && *after != '#') {
     snprintf(why, sizeof why, "unexpected text '%s' after the section header [%s]",
-             shown(after, (size_t)(e - after), rest, sizeof rest), shown(p + 1, name_len, name, sizeof name));
+             pt_text_shown(after, (size_t)(e - after), rest, sizeof rest), pt_text_shown(p + 1, name_len, name, sizeof name));
     return fail_at(st, st->line, PT_ECONFIG, why);
   }
   return 1;
+}
+
+/* The line starting at `start` (text ends at `end`): *content gets its length
+ * without the line ending, which is LF, CRLF or a lone CR (old Mac files);
+ * returns the start of the next line (`end` after the last). */
+static const char *next_line(const char *start, const char *end, size_t *content) {
+  const char *p = start;
+  while (p < end && *p != '\n' && *p != '\r') p++;
+  *content = (size_t)(p - start);
+  if (p < end && *p == '\r') p++;
+  if (p < end && *p == '\n' && (p == start + *content || p[-1] == '\r')) p++;
+  return p;
 }
 
 /* inih's reader: hands out the next line (fgets-style) and counts it. */
@@ -403,15 +452,14 @@ static char *read_line(char *buf, int size, void *stream) {
   const int number = st->line + 1;
   if (st->stop_line > 0 && number >= st->stop_line) return NULL;
   const char *start = st->next;
-  const char *newline = memchr(start, '\n', (size_t)(st->end - start));
-  const size_t len = newline ? (size_t)(newline - start) : (size_t)(st->end - start);
-  const size_t content = (len > 0 && start[len - 1] == '\r') ? len - 1 : len;
+  size_t content;
+  const char *after = next_line(start, st->end, &content);
   if (size < 4 || content > (size_t)size - 3) { /* pass 1 finds it; pass 2 stops before it */
     st->too_long_line = number;
     return NULL;
   }
   st->line = number;
-  st->next = newline ? newline + 1 : st->end;
+  st->next = after;
   st->line_text = start;
   st->line_len = content;
   if (number == 1 && content >= 3 && memcmp(start, "\xEF\xBB\xBF", 3) == 0) { /* inih skips a UTF-8 BOM */
@@ -419,10 +467,10 @@ static char *read_line(char *buf, int size, void *stream) {
     st->line_len -= 3;
   }
   if (!st->check_only && !check_section_header(st)) return NULL;
-  memcpy(buf, start, len);
-  const size_t copied = newline ? len + 1 : len;
-  buf[len] = '\n';
-  buf[copied] = '\0';
+  /* inih sees every line ending as "\n" */
+  memcpy(buf, start, content);
+  buf[content] = '\n';
+  buf[content + 1] = '\0';
   return buf;
 }
 
@@ -442,12 +490,12 @@ static int on_key(void *user, const char *section, const char *name, const char 
   if (st->check_only) return 1;
   if (st->status != PT_OK) return 0;
   char why[WHY_SIZE], shown_name[SHOWN_SIZE], shown_value[SHOWN_SIZE], list[LIST_SIZE];
-  shown(name, strlen(name), shown_name, sizeof shown_name);
+  pt_text_shown(name, strlen(name), shown_name, sizeof shown_name);
   if (is_continuation(st, value)) {
     snprintf(why, sizeof why,
              "indented line '%s' would continue the value of %s%s%s: multi-line values are not supported "
              "(remove the indentation)",
-             shown(value, strlen(value), shown_value, sizeof shown_value), section, section[0] ? "." : "",
+             pt_text_shown(value, strlen(value), shown_value, sizeof shown_value), section, section[0] ? "." : "",
              shown_name);
     return fail_at(st, st->line, PT_ECONFIG, why);
   }
@@ -471,26 +519,26 @@ static int on_key(void *user, const char *section, const char *name, const char 
              st->key_line[index]);
     return fail_at(st, st->line, PT_ECONFIG, why);
   }
-  const pt_status status = store(st->config, index, value, why, sizeof why);
+  pt_status status = store(st->config, index, value, why, sizeof why);
   if (status != PT_OK) return fail_at(st, st->line, status, why);
   st->key_line[index] = st->line;
-  return 1;
+  char where[PT_SHOWN_PATH + 16];
+  snprintf(where, sizeof where, "%s:%d", st->shown_origin, st->line);
+  status = set_where(st->config, index, where);
+  if (status != PT_OK && st->status == PT_OK) st->status = status;
+  return status == PT_OK;
 }
 
 /* The error for line `number`, which pass 1 found inih rejects or too long. */
 static pt_status syntax_error(load_state *st, const char *text, int number) {
   const char *line = text;
-  for (int i = 1; i < number && line < st->end; i++) {
-    const char *newline = memchr(line, '\n', (size_t)(st->end - line));
-    line = newline ? newline + 1 : st->end;
-  }
-  const char *newline = memchr(line, '\n', (size_t)(st->end - line));
-  size_t len = newline ? (size_t)(newline - line) : (size_t)(st->end - line);
-  if (len > 0 && line[len - 1] == '\r') len--;
+  size_t len;
+  for (int i = 1; i < number && line < st->end; i++) line = next_line(line, st->end, &len);
+  next_line(line, st->end, &len);
   const char *b, *e;
   trim(line, len, &b, &e);
   char why[WHY_SIZE], got[SHOWN_SIZE];
-  shown(b, (size_t)(e - b), got, sizeof got);
+  pt_text_shown(b, (size_t)(e - b), got, sizeof got);
   if (number == st->too_long_line)
     snprintf(why, sizeof why, "line is too long (%zu characters; at most %d)", len, MAX_LINE);
   else if (b < e && *b == '[')
@@ -506,18 +554,23 @@ static pt_status syntax_error(load_state *st, const char *text, int number) {
  * applies the lines before it and stops at its own first error, so that c
  * keeps exactly the values read before the first error. */
 static pt_status load_text(pt_config *c, const char *text, size_t len, const char *origin) {
+  ini_use_stack = 0;
+  ini_allow_realloc = 0;
+  ini_initial_alloc = LINE_BUFFER;
+  ini_max_line = LINE_BUFFER;
   load_state st = {0};
   st.config = c;
   st.origin = origin;
+  pt_text_shown(origin, strlen(origin), st.shown_origin, sizeof st.shown_origin);
   st.next = text;
   st.end = text + len;
   st.check_only = 1;
   int first_bad = ini_parse_stream(read_line, &st, on_key, &st);
-  if (first_bad < 0) return pt_error(PT_ENOMEM, "%s: out of memory while parsing", origin);
+  if (first_bad < 0) return pt_error(PT_ENOMEM, "%s: out of memory while parsing", st.shown_origin);
   if (first_bad == 0) first_bad = st.too_long_line;
 
   st.key_line = calloc(c->count, sizeof *st.key_line);
-  if (st.key_line == NULL) return pt_error(PT_ENOMEM, "%s: out of memory", origin);
+  if (st.key_line == NULL) return pt_error(PT_ENOMEM, "%s: out of memory", st.shown_origin);
   st.next = text;
   st.line = 0;
   st.check_only = 0;
@@ -526,16 +579,17 @@ static pt_status load_text(pt_config *c, const char *text, size_t len, const cha
   free(st.key_line);
   st.key_line = NULL;
   if (st.status != PT_OK) return st.status;
-  if (rc < 0) return pt_error(PT_ENOMEM, "%s: out of memory while parsing", origin);
+  if (rc < 0) return pt_error(PT_ENOMEM, "%s: out of memory while parsing", st.shown_origin);
   if (rc > 0) return syntax_error(&st, text, rc); /* not expected: pass 1 saw the same lines */
   if (first_bad > 0) return syntax_error(&st, text, first_bad);
   return PT_OK;
 }
 
 static pt_status io_error(const char *what, const char *path, int err) {
-  char reason[128];
+  char reason[128], shown_path[PT_SHOWN_PATH];
   if (strerror_r(err, reason, sizeof reason) != 0) snprintf(reason, sizeof reason, "error %d", err);
-  return pt_error(PT_EIO, "cannot %s configuration file '%s': %s", what, path, reason);
+  return pt_error(PT_EIO, "cannot %s configuration file '%s': %s", what,
+                  pt_text_shown(path, strlen(path), shown_path, sizeof shown_path), reason);
 }
 
 /* Reads the whole file into *text (NUL-terminated; the caller frees it). */
@@ -546,17 +600,18 @@ static pt_status read_file(const char *path, char **text, size_t *len) {
   if (f == NULL) return io_error("open", path, errno);
   size_t cap = 4096, used = 0;
   char *buf = malloc(cap);
-  pt_status status = buf ? PT_OK : pt_error(PT_ENOMEM, "%s: out of memory", path);
+  pt_status status = buf ? PT_OK : pt_error(PT_ENOMEM, "out of memory for a configuration file");
   while (status == PT_OK) {
     if (used + 1 == cap) {
       if (cap >= MAX_FILE_BYTES) {
-        status = pt_error(PT_ECONFIG, "'%s' is larger than %zu MiB: not a configuration file", path,
-                          MAX_FILE_BYTES >> 20);
+        char shown_path[PT_SHOWN_PATH];
+        status = pt_error(PT_ECONFIG, "'%s' is larger than %zu MiB: not a configuration file",
+                          pt_text_shown(path, strlen(path), shown_path, sizeof shown_path), MAX_FILE_BYTES >> 20);
         break;
       }
       char *grown = realloc(buf, 2 * cap);
       if (grown == NULL) {
-        status = pt_error(PT_ENOMEM, "%s: out of memory", path);
+        status = pt_error(PT_ENOMEM, "out of memory for a configuration file");
         break;
       }
       buf = grown;
@@ -592,8 +647,13 @@ pt_status pt_config_load_file(pt_config *c, const char *path) {
   const char *nul = memchr(text, '\0', len);
   if (nul != NULL) {
     int line = 1;
-    for (const char *p = text; p < nul; p++) line += *p == '\n';
-    status = pt_error(PT_ECONFIG, "%s:%d: contains a NUL byte (not a text file?)", path, line);
+    size_t content;
+    for (const char *p = next_line(text, text + len, &content); p <= nul && p < text + len;
+         p = next_line(p, text + len, &content))
+      line++;
+    char shown_path[PT_SHOWN_PATH];
+    status = pt_error(PT_ECONFIG, "%s:%d: contains a NUL byte (not a text file?)",
+                      pt_text_shown(path, strlen(path), shown_path, sizeof shown_path), line);
   } else {
     status = load_text(c, text, len, path);
   }
@@ -612,12 +672,12 @@ pt_status pt_config_load_string(pt_config *c, const char *text, const char *orig
 /* ------------------------------------------------------------------------ */
 /* Overrides                                                                 */
 
-pt_status pt_config_set(pt_config *c, const char *assignment) {
-  static const char fn[] = "pt_config_set";
-  PT_CHECK_PTR(fn, c);
-  PT_CHECK_PTR(fn, assignment);
+/* Applies one override; *index gets its row (also on a bad value), SIZE_MAX
+ * if the override names no key. */
+static pt_status set_one(pt_config *c, const char *assignment, size_t *index) {
+  *index = SIZE_MAX;
   char what[SHOWN_SIZE], why[WHY_SIZE], list[LIST_SIZE], part[SHOWN_SIZE];
-  shown(assignment, strlen(assignment), what, sizeof what);
+  pt_text_shown(assignment, strlen(assignment), what, sizeof what);
   const char *eq = strchr(assignment, '=');
   const char *name, *name_end, *dot = NULL;
   if (eq != NULL) {
@@ -629,12 +689,13 @@ pt_status pt_config_set(pt_config *c, const char *assignment) {
   const size_t section_len = (size_t)(dot - name), key_len = (size_t)(name_end - dot - 1);
   if (!section_known(name, section_len))
     return pt_error(PT_ECONFIG, "override '%s': unknown section [%s] (known: %s)", what,
-                    shown(name, section_len, part, sizeof part), list_sections(list, sizeof list));
-  size_t index;
-  if (!find_key(name, section_len, dot + 1, key_len, &index))
+                    pt_text_shown(name, section_len, part, sizeof part), list_sections(list, sizeof list));
+  size_t row;
+  if (!find_key(name, section_len, dot + 1, key_len, &row))
     return pt_error(PT_ECONFIG, "override '%s': unknown key '%s' in section [%.*s] (known: %s)", what,
-                    shown(dot + 1, key_len, part, sizeof part), (int)section_len, name,
+                    pt_text_shown(dot + 1, key_len, part, sizeof part), (int)section_len, name,
                     list_keys(name, section_len, list, sizeof list));
+  *index = row;
   const char *value, *value_end;
   trim(eq + 1, strlen(eq + 1), &value, &value_end);
   const size_t value_len = (size_t)(value_end - value);
@@ -642,9 +703,89 @@ pt_status pt_config_set(pt_config *c, const char *assignment) {
   if (text == NULL) return pt_error(PT_ENOMEM, "override '%s': out of memory", what);
   memcpy(text, value, value_len);
   text[value_len] = '\0';
-  const pt_status status = store(c, index, text, why, sizeof why);
+  const pt_status status = store(c, row, text, why, sizeof why);
   free(text);
   if (status != PT_OK) return pt_error(status, "override '%s': %s", what, why);
+  return set_where(c, row, "command line");
+}
+
+pt_status pt_config_set(pt_config *c, const char *assignment) {
+  static const char fn[] = "pt_config_set";
+  PT_CHECK_PTR(fn, c);
+  PT_CHECK_PTR(fn, assignment);
+  size_t index;
+  return set_one(c, assignment, &index);
+}
+
+pt_status pt_config_set_overrides(pt_config *c, char *const *assignments, int n) {
+  static const char fn[] = "pt_config_set_overrides";
+  PT_CHECK_PTR(fn, c);
+  if (n > 0) PT_CHECK_PTR(fn, assignments);
+  int *first = malloc(c->count * sizeof *first); /* per row: the override that set it, or -1 */
+  if (first == NULL) return pt_error(PT_ENOMEM, "%s: out of memory", fn);
+  for (size_t i = 0; i < c->count; i++) first[i] = -1;
+  pt_status st = PT_OK;
+  for (int k = 0; k < n && st == PT_OK; k++) {
+    size_t index;
+    st = set_one(c, assignments[k], &index);
+    if (st != PT_OK || index == SIZE_MAX) break;
+    if (first[index] >= 0) {
+      /* the later value would silently win: a typo in a long command line */
+      char a[SHOWN_SIZE], b[SHOWN_SIZE];
+      st = pt_error(PT_ECONFIG, "override '%s' sets %s again (first set by '%s'): give each key once",
+                    pt_text_shown(assignments[k], strlen(assignments[k]), b, sizeof b),
+                    pt_config_schema_name(index),
+                    pt_text_shown(assignments[first[index]], strlen(assignments[first[index]]), a, sizeof a));
+      break;
+    }
+    first[index] = k;
+  }
+  free(first);
+  return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Rules between keys                                                        */
+
+static int same_value(pt_config_type type, const config_value *a, const config_value *b);
+
+/* Nonzero if row `index` is in effect: set explicitly, and not to the value
+ * `off` names (e.g. data.folds = 0 turns cross-validation off). */
+static int in_effect(const pt_config *c, size_t index, const char *off) {
+  if (c->where[index] == NULL) return 0;
+  if (off == NULL) return 1;
+  config_value v;
+  char why[WHY_SIZE];
+  if (parse_value(index, off, &v, why, sizeof why) != PT_OK) return 1;
+  const pt_config_type type = pt_config_schema()[index].type;
+  const int same = same_value(type, &c->values[index], &v);
+  if (holds_string(type)) free(v.s);
+  return !same;
+}
+
+static size_t row_of(const char *name) {
+  size_t i = 0;
+  for (const char *n; (n = pt_config_schema_name(i)) != NULL; i++)
+    if (strcmp(n, name) == 0) return i;
+  return SIZE_MAX;
+}
+
+pt_status pt_config_check(const pt_config *c) {
+  static const char fn[] = "pt_config_check";
+  PT_CHECK_PTR(fn, c);
+  for (const pt_config_rule *r = pt_config_rules(); r->key != NULL; r++) {
+    const size_t a = row_of(r->key), b = row_of(r->other);
+    if (a == SIZE_MAX || b == SIZE_MAX)
+      return pt_error(PT_ECONFIG, "%s: the rule %s / %s names an unknown key", fn, r->key, r->other);
+    if (!in_effect(c, a, r->key_off)) continue;
+    const int other = in_effect(c, b, r->other_off);
+    if (r->excludes && other)
+      return pt_error(PT_ECONFIG, "%s (%s) and %s (%s) exclude each other: %s", r->key, c->where[a],
+                      r->other, c->where[b], r->why);
+    if (!r->excludes && !other)
+      return pt_error(PT_ECONFIG, "%s (%s) needs %s, which is %s: %s", r->key, c->where[a], r->other,
+                      c->where[b] ? "off" : "not set", r->why);
+  }
   return PT_OK;
 }
 
@@ -657,7 +798,7 @@ static pt_status lookup(const char *fn, const pt_config *c, const char *name, pt
   PT_CHECK_PTR(fn, c);
   PT_CHECK_PTR(fn, name);
   char shown_name[SHOWN_SIZE], list[LIST_SIZE];
-  shown(name, strlen(name), shown_name, sizeof shown_name);
+  pt_text_shown(name, strlen(name), shown_name, sizeof shown_name);
   size_t i = 0;
   while (i < c->count && strcmp(pt_config_schema_name(i), name) != 0) i++;
   if (i == c->count) {

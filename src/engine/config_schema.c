@@ -90,7 +90,23 @@ static const pt_config_key schema[] = {
 
 static const char *const names[] = {PT_CONFIG_KEYS(PT_SCHEMA_NAME)};
 
+/* Keys that contradict each other, or mean nothing without another key: each
+ * would otherwise be silently ignored (issue #8 item 4). data.folds and
+ * data.inner_folds are off at 0, the string keys when empty. */
+static const pt_config_rule rules[] = {
+  {"data.fold", NULL, 0, "data.folds", "0", "data.fold picks the test fold among data.folds folds"},
+  {"data.inner_folds", "0", 0, "data.folds", "0", "nested cross-validation splits the outer training part"},
+  {"data.inner_fold", NULL, 0, "data.inner_folds", "0",
+   "data.inner_fold picks the validation fold among data.inner_folds folds"},
+  {"data.test", "", 1, "data.folds", "0", "cross-validation tests on a fold, not on a test file"},
+  {"data.test_fraction", NULL, 1, "data.test", "", "with a test file nothing is split off"},
+  {"data.test_fraction", NULL, 1, "data.folds", "0", "cross-validation splits into folds, not by a fraction"},
+  {"data.train", "", 1, "data.dataset", "", "give one source of training data"},
+  {NULL, NULL, 0, NULL, NULL, NULL}};
+
 const pt_config_key *pt_config_schema(void) { return schema; }
+
+const pt_config_rule *pt_config_rules(void) { return rules; }
 
 const char *pt_config_schema_name(size_t index) {
   return index < sizeof names / sizeof names[0] ? names[index] : NULL;

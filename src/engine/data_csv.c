@@ -11,12 +11,18 @@
 #include "check.h"
 #include "perturb/data.h"
 #include "data_impl.h"
+#include "text.h"
 
 static const char fn[] = "pt_dataset_import_csv";
 
-/* Fields longer than this are cut in messages, so that one bad field in a
- * long line still gives a one-line message. */
-enum { FIELD_SHOWN = 40 };
+/* Buffer for a field quoted in a message: longer fields are cut (with "…"),
+ * so that one bad field in a long line still gives a short message. */
+enum { FIELD_SHOWN = 48 };
+
+/* A field escaped for a message (control bytes as \r, \x1b, ...). */
+static const char *shown(const char *field, char buf[FIELD_SHOWN]) {
+  return pt_text_shown(field, strlen(field), buf, FIELD_SHOWN);
+}
 
 /* Splits `line` (NUL-terminated, no line ending) in place at commas: fields[k]
  * points at field k. Returns the number of fields, counting past `cap`
@@ -56,10 +62,45 @@ static size_t header_index(const char *field, char prefix) {
   return k;
 }
 
-/* Removes the line ending (LF, CRLF or a lone CR at the end) in place. */
-static size_t chomp(char *line, size_t len) {
-  while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
-  return len;
+/* Reads the next line of f into *line (NUL-terminated, grown as needed and
+ * reused across calls), without its ending: LF, CRLF or a lone CR (old Mac
+ * files, which getline() would read as one line). Returns its length, or -1
+ * at the end of the file or on a read error (ferror tells). *nul is set if
+ * the line holds a NUL byte. */
+static ssize_t read_line(FILE *f, char **line, size_t *cap, int *nul) {
+  size_t len = 0;
+  int ch;
+  *nul = 0;
+  while ((ch = getc(f)) != EOF && ch != '\n') {
+    if (ch == '\r') {
+      const int next = getc(f);
+      if (next != '\n' && next != EOF) ungetc(next, f);
+      break;
+    }
+    if (len + 2 > *cap) {
+      const size_t grown_cap = *cap ? 2 * *cap : 256;
+      char *grown = realloc(*line, grown_cap);
+      if (grown == NULL) {
+        errno = ENOMEM;
+        return -2;
+      }
+      *line = grown;
+      *cap = grown_cap;
+    }
+    if (ch == '\0') *nul = 1;
+    (*line)[len++] = (char)ch;
+  }
+  if (ch == EOF && (len == 0 || ferror(f))) return -1;
+  if (*line == NULL) { /* an empty line before anything was allocated */
+    *line = malloc(256);
+    if (*line == NULL) {
+      errno = ENOMEM;
+      return -2;
+    }
+    *cap = 256;
+  }
+  (*line)[len] = '\0';
+  return (ssize_t)len;
 }
 
 /* Checks the header; sets *p and *d from it. */
@@ -84,9 +125,10 @@ static pt_status parse_header(const char *path, char *line, size_t *p, size_t *d
       nd++;
       continue;
     }
+    char got[FIELD_SHOWN];
     return pt_error(PT_EFORMAT,
-                    "%s: %s:1: bad header: column %zu is '%.*s' (expected f1,...,fp,r1,...,rd with p >= 1, d >= 2)",
-                    fn, path, k + 1, FIELD_SHOWN, field);
+                    "%s: %s:1: bad header: column %zu is '%s' (expected f1,...,fp,r1,...,rd with p >= 1, d >= 2)",
+                    fn, path, k + 1, shown(field, got));
   }
   if (np < 1 || nd < 2)
     return pt_error(PT_EFORMAT, "%s: %s:1: bad header: %zu feature and %zu rank columns (expected f1,...,fp,r1,...,rd "
@@ -128,25 +170,25 @@ static pt_status parse_row(const char *path, size_t lineno, char **fields, size_
   double *x = rs->X + rs->n * p;
   int32_t *r = rs->ranks + rs->n * d;
   for (size_t k = 0; k < want; k++) {
-    char *field = trim(fields[k]), *end = NULL;
+    char *field = trim(fields[k]), *end = NULL, got[FIELD_SHOWN];
     errno = 0;
     if (k < p) {
       const double v = strtod(field, &end);
       if (end == field || *end != '\0' || isnan(v))
-        return pt_error(PT_EFORMAT, "%s: %s:%zu: field %zu ('%.*s') is not a number", fn, path, lineno, k + 1,
-                        FIELD_SHOWN, field);
+        return pt_error(PT_EFORMAT, "%s: %s:%zu: field %zu ('%s') is not a number", fn, path, lineno, k + 1,
+                        shown(field, got));
       if (!isfinite(v))
-        return pt_error(PT_EFORMAT, "%s: %s:%zu: field %zu ('%.*s') is not a finite number", fn, path, lineno,
-                        k + 1, FIELD_SHOWN, field);
+        return pt_error(PT_EFORMAT, "%s: %s:%zu: field %zu ('%s') is not a finite number", fn, path, lineno,
+                        k + 1, shown(field, got));
       x[k] = v;
     } else {
       const long v = strtol(field, &end, 10);
       if (end == field || *end != '\0')
-        return pt_error(PT_EFORMAT, "%s: %s:%zu: field %zu ('%.*s') is not a number (ranks are integers 1..%zu)", fn,
-                        path, lineno, k + 1, FIELD_SHOWN, field, d);
+        return pt_error(PT_EFORMAT, "%s: %s:%zu: field %zu ('%s') is not a number (ranks are integers 1..%zu)", fn,
+                        path, lineno, k + 1, shown(field, got), d);
       if (errno == ERANGE || v < 1 || (unsigned long)v > d)
-        return pt_error(PT_EFORMAT, "%s: %s:%zu: ranks are not a permutation of 1..%zu (field %zu is '%.*s')", fn,
-                        path, lineno, d, k + 1, FIELD_SHOWN, field);
+        return pt_error(PT_EFORMAT, "%s: %s:%zu: ranks are not a permutation of 1..%zu (field %zu is '%s')", fn,
+                        path, lineno, d, k + 1, shown(field, got));
       r[k - p] = (int32_t)v;
     }
   }
@@ -166,8 +208,10 @@ pt_status pt_dataset_import_csv(const char *path, pt_dataset **out) {
   PT_CHECK_PTR(fn, out);
   *out = NULL;
   PT_CHECK_PTR(fn, path);
-  FILE *f = fopen(path, "r");
-  if (f == NULL) return pt_error(PT_EIO, "%s: cannot open '%s': %s", fn, path, strerror(errno));
+  char where[PT_SHOWN_PATH]; /* the path as messages show it */
+  pt_text_shown(path, strlen(path), where, sizeof where);
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) return pt_error(PT_EIO, "%s: cannot open '%s': %s", fn, where, strerror(errno));
 
   char *line = NULL, **fields = NULL;
   unsigned char *seen = NULL;
@@ -175,23 +219,25 @@ pt_status pt_dataset_import_csv(const char *path, pt_dataset **out) {
   rows rs = {0};
   pt_dataset *ds = NULL;
   pt_status st = PT_OK;
+  int nul = 0;
 
   errno = 0;
-  ssize_t got = getline(&line, &linecap, f);
+  ssize_t got = read_line(f, &line, &linecap, &nul);
   lineno = 1;
   if (got < 0) {
-    if (ferror(f))
-      st = pt_error(PT_EIO, "%s: cannot read '%s': %s", fn, path, strerror(errno));
+    if (got == -2)
+      st = pt_error(PT_ENOMEM, "%s: out of memory", fn);
+    else if (ferror(f))
+      st = pt_error(PT_EIO, "%s: cannot read '%s': %s", fn, where, strerror(errno));
     else
-      st = pt_error(PT_EFORMAT, "%s: %s: the file is empty (expected a header f1,...,fp,r1,...,rd)", fn, path);
+      st = pt_error(PT_EFORMAT, "%s: %s: the file is empty (expected a header f1,...,fp,r1,...,rd)", fn, where);
     goto done;
   }
-  if (strlen(line) != (size_t)got) {
-    st = pt_error(PT_EFORMAT, "%s: %s:1: the line holds a NUL byte (not a text file?)", fn, path);
+  if (nul) {
+    st = pt_error(PT_EFORMAT, "%s: %s:1: the line holds a NUL byte (not a text file?)", fn, where);
     goto done;
   }
-  chomp(line, (size_t)got);
-  if ((st = parse_header(path, line, &rs.p, &rs.d)) != PT_OK) goto done;
+  if ((st = parse_header(where, line, &rs.p, &rs.d)) != PT_OK) goto done;
   fields = malloc((rs.p + rs.d) * sizeof *fields);
   seen = malloc(rs.d);
   if (fields == NULL || seen == NULL) {
@@ -201,24 +247,26 @@ pt_status pt_dataset_import_csv(const char *path, pt_dataset **out) {
 
   for (;;) {
     errno = 0;
-    got = getline(&line, &linecap, f);
+    got = read_line(f, &line, &linecap, &nul);
+    if (got == -2) st = pt_error(PT_ENOMEM, "%s: out of memory", fn);
     if (got < 0) {
-      if (ferror(f)) st = pt_error(PT_EIO, "%s: %s:%zu: read error: %s", fn, path, lineno + 1, strerror(errno));
+      if (got == -1 && ferror(f))
+        st = pt_error(PT_EIO, "%s: %s:%zu: read error: %s", fn, where, lineno + 1, strerror(errno));
       break;
     }
     lineno++;
-    if (strlen(line) != (size_t)got) {
-      st = pt_error(PT_EFORMAT, "%s: %s:%zu: the line holds a NUL byte", fn, path, lineno);
+    if (nul) {
+      st = pt_error(PT_EFORMAT, "%s: %s:%zu: the line holds a NUL byte", fn, where, lineno);
       break;
     }
     /* Blank lines (a trailing one is common) carry no row. */
-    if (chomp(line, (size_t)got) == 0) continue;
+    if (got == 0) continue;
     const size_t nf = split_fields(line, fields, rs.p + rs.d);
-    if ((st = rows_reserve(&rs)) != PT_OK || (st = parse_row(path, lineno, fields, nf, &rs, seen)) != PT_OK) break;
+    if ((st = rows_reserve(&rs)) != PT_OK || (st = parse_row(where, lineno, fields, nf, &rs, seen)) != PT_OK) break;
   }
   if (st != PT_OK) goto done;
   if (rs.n == 0) {
-    st = pt_error(PT_EFORMAT, "%s: %s: no data rows after the header", fn, path);
+    st = pt_error(PT_EFORMAT, "%s: %s: no data rows after the header", fn, where);
     goto done;
   }
 

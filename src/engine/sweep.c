@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "config_impl.h"
 #include "dist.h"
 #include "h5util.h"
 #include "perturb/config.h"
@@ -175,7 +176,7 @@ static pt_status canonical_value(const pt_config *c, const char *key, char *buf,
 static pt_status check_axis(const sweep_axis *a, pt_config *scratch) {
   char prefix[320];
   snprintf(prefix, sizeof prefix, "--grid %.200s", a->key);
-  char(*canon)[256] = malloc(a->nvalues * sizeof *canon);
+  char(*canon)[PATH_SIZE] = malloc(a->nvalues * sizeof *canon); /* a value may be a path */
   if (canon == NULL) return nomem("the grid");
   pt_status st = PT_OK;
   for (size_t v = 0; v < a->nvalues && st == PT_OK; v++) {
@@ -196,6 +197,47 @@ static pt_status check_axis(const sweep_axis *a, pt_config *scratch) {
   return st;
 }
 
+/* Nonzero if "section.key" `key` takes part in a rule between keys. */
+static int in_a_rule(const char *key) {
+  for (const pt_config_rule *r = pt_config_rules(); r->key != NULL; r++)
+    if (strcmp(r->key, key) == 0 || strcmp(r->other, key) == 0) return 1;
+  return 0;
+}
+
+/* The rules between keys (pt_config_check) at every point, before any runs:
+ * only the axes whose keys take part in a rule can break one, so every
+ * combination of their values is checked on a copy of `base` (the file and
+ * the overrides). An error names the values of those axes. */
+static pt_status check_rules(const sweep_plan *p, const pt_config *base) {
+  size_t *ruled = malloc(p->naxes * sizeof *ruled), nruled = 0, combos = 1;
+  if (ruled == NULL) return nomem("the grid");
+  for (size_t a = 0; a < p->naxes; a++)
+    if (in_a_rule(p->axes[a].key) && combos <= MAX_POINTS) {
+      ruled[nruled++] = a;
+      combos *= p->axes[a].nvalues;
+    }
+  pt_status st = PT_OK;
+  for (size_t i = 0; i < combos && combos <= MAX_POINTS && st == PT_OK; i++) {
+    pt_config *c = NULL;
+    st = pt_config_copy(base, &c);
+    char where[1024] = "--grid";
+    for (size_t r = 0; r < nruled && st == PT_OK; r++) {
+      const sweep_axis *ax = &p->axes[ruled[r]];
+      size_t stride = 1; /* combinations between two values of this axis: the last axis fastest */
+      for (size_t q = r + 1; q < nruled; q++) stride *= p->axes[ruled[q]].nvalues;
+      const char *value = ax->values[(i / stride) % ax->nvalues];
+      char *set = assignment(ax->key, value);
+      st = set ? pt_config_set(c, set) : nomem("the grid");
+      if (set != NULL) snprintf(where + strlen(where), sizeof where - strlen(where), " %.200s", set);
+      free(set);
+    }
+    if (st == PT_OK && (st = pt_config_check(c)) != PT_OK && nruled > 0) st = with_prefix(st, where);
+    pt_config_free(&c);
+  }
+  free(ruled);
+  return st;
+}
+
 /* The plan: base configuration, axes checked against the schema, grid text.
  * Not collective: every rank builds the same plan. */
 static pt_status plan_build(const pt_sweep_options *o, sweep_plan *p) {
@@ -204,7 +246,7 @@ static pt_status plan_build(const pt_sweep_options *o, sweep_plan *p) {
   pt_config *base = NULL;
   pt_status st = pt_config_alloc(&base);
   if (st == PT_OK && o->config_path != NULL) st = pt_config_load_file(base, o->config_path);
-  for (int k = 0; k < o->noverrides && st == PT_OK; k++) st = pt_config_set(base, o->overrides[k]);
+  if (st == PT_OK) st = pt_config_set_overrides(base, o->overrides, o->noverrides);
   if (st == PT_OK) st = pt_config_to_ini(base, &p->base_ini);
   if (st == PT_OK) {
     p->axes = calloc((size_t)o->naxes, sizeof *p->axes);
@@ -230,6 +272,7 @@ static pt_status plan_build(const pt_sweep_options *o, sweep_plan *p) {
     }
   }
   for (size_t a = 0; a < p->naxes && st == PT_OK; a++) st = check_axis(&p->axes[a], base);
+  if (st == PT_OK) st = check_rules(p, base);
   pt_config_free(&base);
   /* sizes, strides (first axis slowest) and the grid text */
   size_t text_len = 1;

@@ -108,7 +108,8 @@ static pt_status load_all(const settings *s, MPI_Comm comm, pt_dataset **all) {
                                 "PERTURB_LABEL_RANKING_DIR",
                     s->dataset);
     else if ((size_t)snprintf(path, sizeof path, "%s/%s.csv", dir, s->dataset) >= sizeof path)
-      st = pt_error(PT_ECONFIG, "dataset path too long: %s/%s.csv", dir, s->dataset);
+      st = pt_error(PT_ECONFIG, "the dataset path %s/%s.csv is longer than the system allows (%zu characters)",
+                    dir, s->dataset, sizeof path - 1);
     else if (access(dir, R_OK | X_OK) != 0)
       st = pt_error(PT_EIO, "cannot read the dataset directory '%s': %s", dir, strerror(errno));
     else if (access(path, F_OK) != 0)
