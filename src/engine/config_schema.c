@@ -91,16 +91,18 @@ static const pt_config_key schema[] = {
 static const char *const names[] = {PT_CONFIG_KEYS(PT_SCHEMA_NAME)};
 
 /* Keys that contradict each other, or mean nothing without another key: each
- * would otherwise be silently ignored (issue #8 item 4). data.folds and
- * data.inner_folds are off at 0, the string keys when empty. */
+ * would otherwise be silently ignored. data.folds and data.inner_folds are
+ * off at 0, the string keys when empty, and every key is off at its default:
+ * a run file's resolved configuration sets every key, and must still be
+ * usable again as a CONFIG (tests/config_errors.sh). */
 static const pt_config_rule rules[] = {
-  {"data.fold", NULL, 0, "data.folds", "0", "data.fold picks the test fold among data.folds folds"},
+  {"data.fold", "0", 0, "data.folds", "0", "data.fold picks the test fold among data.folds folds"},
   {"data.inner_folds", "0", 0, "data.folds", "0", "nested cross-validation splits the outer training part"},
-  {"data.inner_fold", NULL, 0, "data.inner_folds", "0",
+  {"data.inner_fold", "0", 0, "data.inner_folds", "0",
    "data.inner_fold picks the validation fold among data.inner_folds folds"},
   {"data.test", "", 1, "data.folds", "0", "cross-validation tests on a fold, not on a test file"},
-  {"data.test_fraction", NULL, 1, "data.test", "", "with a test file nothing is split off"},
-  {"data.test_fraction", NULL, 1, "data.folds", "0", "cross-validation splits into folds, not by a fraction"},
+  {"data.test_fraction", "0.2", 1, "data.test", "", "with a test file nothing is split off"},
+  {"data.test_fraction", "0.2", 1, "data.folds", "0", "cross-validation splits into folds, not by a fraction"},
   {"data.train", "", 1, "data.dataset", "", "give one source of training data"},
   {NULL, NULL, 0, NULL, NULL, NULL}};
 
