@@ -279,7 +279,6 @@ int pt_cli_eval(int argc, char **argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &nranks);
   pt_model *model = NULL;
   pt_dataset *ds = NULL;
-  pt_solver *solver = NULL;
   pt_status st = pt_dist_agree(MPI_COMM_WORLD, pt_runfile_read_model(a.positional[0], &model));
   size_t n = 0;
   if (st == PT_OK) st = pt_dataset_count_rows(a.positional[1], MPI_COMM_WORLD, &n);
@@ -287,20 +286,17 @@ int pt_cli_eval(int argc, char **argv) {
   pt_share(n, nranks, rank, &b, &e);
   if (st == PT_OK) st = pt_dataset_load(a.positional[1], MPI_COMM_WORLD, b, e, &ds);
   if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_model_check_data(model, ds, a.positional[1]));
-  if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_solver_ranking_alloc(model->d, &solver));
-  int64_t counts[2] = {0, 0};
+  pt_rank_sums sums = {{{0}}, 0};
   if (st == PT_OK) {
-    double *theta = malloc(model->d * sizeof *theta), *y = malloc(model->d * sizeof *y);
-    st = theta && y ? pt_rank_counts(model, ds, 0, ds->n, solver, theta, y, counts)
-                    : pt_error(PT_ENOMEM, "out of memory");
+    double *theta = malloc(model->d * sizeof *theta);
+    st = theta ? pt_rank_counts(model, ds, 0, ds->n, theta, &sums) : pt_error(PT_ENOMEM, "out of memory");
     free(theta);
-    free(y);
     st = pt_dist_agree(MPI_COMM_WORLD, st);
   }
   if (st == PT_OK) {
-    MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    pt_rank_sums_allreduce(&sums, 1, MPI_COMM_WORLD);
     double spearman, exact;
-    pt_rank_metrics(counts, n, model->d, &spearman, &exact);
+    pt_rank_metrics(&sums, n, &spearman, &exact);
     if (rank == 0) {
       if (a.json)
         printf("{\"instances\":%zu,\"spearman\":%.17g,\"exact\":%.17g}\n", n, spearman, exact);
@@ -309,7 +305,6 @@ int pt_cli_eval(int argc, char **argv) {
                exact);
     }
   }
-  pt_solver_free(&solver);
   pt_dataset_free(&ds);
   pt_model_free(&model);
   return st == PT_OK ? 0 : fail("eval", 1);
