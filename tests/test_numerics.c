@@ -43,8 +43,8 @@ static i128 limbs_value(const pt_exact_sum *s) {
   return v;
 }
 
-/* The reference rounding of one term: to the nearest multiple of 2^-32, halves away from zero. */
-static i128 ref_units(double x) { return (i128)round(ldexp(x, 32)); }
+/* The reference rounding of one term: to the nearest multiple of 2^-32, ties to even (rint in the default mode). */
+static i128 ref_units(double x) { return (i128)rint(ldexp(x, 32)); }
 
 static int canonical(const pt_exact_sum *s) {
   for (int k = 0; k < PT_EXACT_LIMBS - 1; k++)
@@ -73,13 +73,22 @@ static void test_exact_local(void) {
   CHECK_OK(pt_exact_sum_add(&s, 0.25));
   const pt_exact_sum zero = {{0}};
   CHECK(memcmp(&s, &zero, sizeof s) == 0, "a sum back to 0 has all-zero limbs (a unique representation)");
-  /* rounding: 2^-33 is half a unit, rounded away from zero; 2^-34 to 0 */
+  /* rounding to the nearest unit 2^-32, ties to even: 0.5 -> 0, 1.5 -> 2, -2.5 -> -2, 0.75 -> 1 */
   CHECK_OK(pt_exact_sum_add(&s, 0x1p-33));
-  CHECK(limbs_value(&s) == 1, "2^-33 rounds to one unit");
-  CHECK_OK(pt_exact_sum_add(&s, -0x1p-33));
-  CHECK_OK(pt_exact_sum_add(&s, 0x1p-34));
+  CHECK(limbs_value(&s) == 0, "2^-33 (half a unit) rounds to 0");
+  CHECK_OK(pt_exact_sum_add(&s, 3 * 0x1p-33));
+  CHECK(limbs_value(&s) == 2, "3*2^-33 (1.5 units) rounds to 2");
+  CHECK_OK(pt_exact_sum_add(&s, -5 * 0x1p-33));
+  CHECK(limbs_value(&s) == 0, "-5*2^-33 (-2.5 units) rounds to -2");
+  CHECK_OK(pt_exact_sum_add(&s, 3 * 0x1p-34));
+  CHECK(limbs_value(&s) == 1, "3*2^-34 (0.75 units) rounds to 1");
+  CHECK_OK(pt_exact_sum_add(&s, -3 * 0x1p-34));
   CHECK_OK(pt_exact_sum_add(&s, 1e-300));
-  CHECK(limbs_value(&s) == 0, "2^-33 - 2^-33 + 2^-34 + 1e-300 rounds to 0 units");
+  CHECK_OK(pt_exact_sum_add(&s, -4.9e-324));
+  CHECK(limbs_value(&s) == 0, "1e-300 and the smallest subnormal round to 0 units");
+  CHECK_OK(pt_exact_sum_add(&s, 1.0 + 0x1p-52));
+  CHECK_OK(pt_exact_sum_add(&s, -(1.0 + 0x1p-52)));
+  CHECK(limbs_value(&s) == 0, "x - x is 0 whatever x's low bits");
 
   /* many terms of every magnitude and sign against the __int128 reference */
   uint64_t seed = 42;

@@ -87,14 +87,22 @@ static void exact_normalise(int64_t limb[PT_EXACT_LIMBS]) {
 pt_status pt_exact_sum_add(pt_exact_sum *s, double x) {
   if (!isfinite(x) || fabs(x) >= EXACT_TERM_MAX)
     return pt_error(PT_EDOM, "a value to sum reached %g (not finite, or beyond the 2^64 the exact sums allow)", x);
-  /* x = c2·2^32 + c1 + c0·2^-32: each split is exact in double (the parts
-   * are x's own bits; only c0 rounds, to the nearest multiple of 2^-32) and
-   * every part carries the sign of x, with |c2|, |c1| < 2^32, |c0| ≤ 2^32. */
-  const double c2 = trunc(ldexp(x, -32)), r1 = x - ldexp(c2, 32), c1 = trunc(r1);
+  /* x = c2·2^32 + c1 + c0·2^-32, every part with the sign of x, |c2|, |c1| <
+   * 2^32, |c0| ≤ 2^32. Each step is exact in double: scaling by a power of 2
+   * (a product below 2^-1022 loses only bits that round to 0 anyway), a cast
+   * truncating a value below 2^63, and the remainders (x's own low bits).
+   * Only c0 rounds: to the nearest integer, ties to even, by adding and
+   * subtracting 1.5·2^52 (exact for |v| < 2^51 in the default rounding
+   * mode). Casts and products rather than trunc/ldexp/llround calls: this
+   * runs for every loss sample. */
+  const int64_t c2 = (int64_t)(x * 0x1p-32);
+  const double r1 = x - (double)c2 * 0x1p32;
+  const int64_t c1 = (int64_t)r1;
+  const double v = (r1 - (double)c1) * 0x1p32, c0 = (v + 0x1.8p52) - 0x1.8p52;
   pt_exact_sum t = *s;
-  t.limb[0] += (int64_t)llround(ldexp(r1 - c1, 32));
-  t.limb[1] += (int64_t)c1;
-  t.limb[2] += (int64_t)c2;
+  t.limb[0] += (int64_t)c0;
+  t.limb[1] += c1;
+  t.limb[2] += c2;
   exact_normalise(t.limb);
   if (t.limb[3] > EXACT_TOP_MAX || t.limb[3] < -EXACT_TOP_MAX)
     return pt_error(PT_EDOM, "a sum reached %g with the term %g (beyond the 2^95 the exact sums allow)",

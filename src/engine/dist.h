@@ -48,8 +48,8 @@ pt_status pt_dist_agree(MPI_Comm comm, pt_status st);
 
 /*
  * An exact sum of real numbers, independent of the order of its terms and of
- * how they are split among ranks. Each term is rounded once to a multiple of
- * 2^-32 (error at most 2^-33) and the multiples are added exactly in a
+ * how they are split among ranks. Each term is rounded once to the nearest
+ * multiple of 2^-32 (ties to even; error at most 2^-33) and the multiples are added exactly in a
  * 128-bit fixed-point integer held as 32-bit limbs:
  *   value = limb[0]·2^-32 + limb[1] + limb[2]·2^32 + limb[3]·2^64,
  * limbs 0..2 kept in [0, 2^32) after every add (carries go up), limb[3]
@@ -67,7 +67,7 @@ typedef struct pt_exact_sum {
   int64_t limb[PT_EXACT_LIMBS];
 } pt_exact_sum;
 
-/* s += x, exactly (x rounded to 2^-32). Local. PT_EDOM, naming x, if x is not
+/* s += x, exactly (x rounded to the nearest multiple of 2^-32). Local. PT_EDOM, naming x, if x is not
  * finite, |x| ≥ 2^64 or the sum would leave the range above; s is then
  * unchanged. */
 pt_status pt_exact_sum_add(pt_exact_sum *s, double x);
