@@ -17,17 +17,19 @@ double pt_spearman(size_t d, const double *theta, const double *y, size_t *order
   gsl_sort_index(order, theta, 1, d);
   /* In doubled units, so that average ranks and the means are integers:
    * a2 = 2(a − ā) for the average rank a of a tie group at positions
-   * [q, e) (a = (q + e − 1)/2, ā = (d − 1)/2), y2 = 2(y − ȳ). Every sum is
-   * an integer below d³ ≤ 10^15 (labels ≤ 10^5): exact in int64. */
-  const int64_t c = (int64_t)d - 1;
-  int64_t num = 0, saa = 0;
+   * [q, e) (a = (q + e − 1)/2, ā = (d − 1)/2), y2 = 2(y − ȳ). The sums are
+   * of integers below 4d³, exact in double up to 2^53 (d ≤ 10^5, the
+   * schema's largest label count, gives 4·10^15); beyond, rounded in a fixed
+   * order, never an overflow. */
+  const double c = (double)d - 1.0;
+  double num = 0.0, saa = 0.0;
   int ex = 1;
   for (size_t q = 0; q < d;) {
     size_t e = q + 1;
     while (e < d && theta[order[e]] == theta[order[q]]) e++;
-    const int64_t a2 = (int64_t)(q + e - 1) - c;
+    const double a2 = (double)(q + e - 1) - c;
     for (size_t k = q; k < e; k++) {
-      const int64_t y2 = 2 * (int64_t)y[order[k]] - c;
+      const double y2 = 2.0 * y[order[k]] - c;
       num += a2 * y2;
       saa += a2 * a2;
       ex &= a2 == y2;
@@ -35,11 +37,11 @@ double pt_spearman(size_t d, const double *theta, const double *y, size_t *order
     q = e;
   }
   *exact = ex;
-  if (saa == 0) return 0.0; /* constant scores */
+  if (saa == 0.0) return 0.0; /* constant scores */
   /* Σ y2² = d(d² − 1)/3 for a permutation; without ties saa equals it and
    * sqrt(saa·syy) = syy exactly, so ρ = num/syy. */
   const double dd = (double)d, syy = dd * (dd * dd - 1.0) / 3.0;
-  return (double)num / sqrt((double)saa * syy);
+  return num / sqrt(saa * syy);
 }
 
 pt_status pt_rank_counts(const pt_model *m, const pt_dataset *ds, size_t begin, size_t end, double *theta,
