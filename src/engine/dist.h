@@ -49,8 +49,8 @@ pt_status pt_dist_agree(MPI_Comm comm, pt_status st);
 /*
  * An exact sum of real numbers, independent of the order of its terms and of
  * how they are split among ranks. Each term is rounded once to the nearest
- * multiple of 2^-32 (ties to even; error at most 2^-33) and the multiples are added exactly in a
- * 128-bit fixed-point integer held as 32-bit limbs:
+ * multiple of 2^-32 (ties to even; error at most 2^-33), and the multiples
+ * are added exactly as integers held in four int64 limbs:
  *   value = limb[0]·2^-32 + limb[1] + limb[2]·2^32 + limb[3]·2^64,
  * limbs 0..2 kept in [0, 2^32) after every add (carries go up), limb[3]
  * signed. A term must be finite with |x| < 2^64, so each add moves limb[3] by
@@ -67,9 +67,9 @@ typedef struct pt_exact_sum {
   int64_t limb[PT_EXACT_LIMBS];
 } pt_exact_sum;
 
-/* s += x, exactly (x rounded to the nearest multiple of 2^-32). Local. PT_EDOM, naming x, if x is not
- * finite, |x| ≥ 2^64 or the sum would leave the range above; s is then
- * unchanged. */
+/* s += x, exactly (x rounded to the nearest multiple of 2^-32). Local.
+ * PT_EDOM, naming x, if x is not finite, |x| ≥ 2^64 or the sum would leave
+ * the range above; s is then unchanged. */
 pt_status pt_exact_sum_add(pt_exact_sum *s, double x);
 
 /* s += t, exactly (t may be the raw limb-wise sum of several accumulators,
@@ -82,8 +82,9 @@ pt_status pt_exact_sum_merge(pt_exact_sum *s, const pt_exact_sum *t);
  * above). Collective; the same bits on every rank whatever their number. */
 void pt_exact_sum_allreduce(pt_exact_sum *s, MPI_Comm comm);
 
-/* The sum as the nearest double but for at most 2 ulp (sums of the limbs'
- * contributions, smallest first). Local; accepts raw limb-wise sums. */
+/* The sum as a double: within 2 ulp of the exact value (the limbs'
+ * contributions are exact doubles, added smallest first: three roundings).
+ * Local; accepts raw limb-wise sums. */
 double pt_exact_sum_value(const pt_exact_sum *s);
 
 #endif
