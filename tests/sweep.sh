@@ -255,8 +255,9 @@ holder=$!
 for _ in $(seq 100); do [ -s "$tmp/holder.out" ] && break; sleep 0.05; done
 expect "directory in use" "in use by another perturb sweep" -- "$C" "${grid[@]}" --out "$tmp/busy"
 kill "$holder"; holder=
-# a point that fails (training diverges): the others finish and are kept
-expect "a failing point" "1 of 2 points failed" -- "$C" --grid optim.lr=0.05,1e6 optim.kind=sgd --out "$tmp/diverge"
+# a point that fails (training diverges: epsilon = 1e-300 overflows Adam's second moment): the others finish and are kept
+expect "a failing point" "1 of 2 points failed" -- "$C" --grid loss.epsilon=0.3,1e-300 loss.kind=perturbed_squared \
+  --out "$tmp/diverge"
 if /usr/bin/python3 -c "
 import sys, h5py
 f = h5py.File(sys.argv[1] + '/sweep.h5', 'r')

@@ -15,7 +15,6 @@
 #include "model.h"
 #include "perturb/config.h"
 #include "perturb/data.h"
-#include "perturb/solver.h"
 #include "runfile.h"
 #include "sweep.h"
 #include "text.h"
@@ -298,20 +297,17 @@ int pt_cli_import(int argc, char **argv) {
 /* Rank-metric counts of `model` on `ds`, summed over ranks (integers: exact
  * in any order). `shared`: every rank holds all rows and counts its share;
  * otherwise each rank holds its own rows. Collective. */
-static pt_status eval_counts(const pt_model *model, const pt_dataset *ds, int shared, pt_solver *solver,
-                             int64_t counts[2]) {
+static pt_status eval_counts(const pt_model *model, const pt_dataset *ds, int shared, pt_rank_sums *sums) {
   int rank, nranks;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &nranks);
   size_t b = 0, e = ds->n;
   if (shared) pt_share(ds->n, nranks, rank, &b, &e);
-  double *theta = malloc(model->d * sizeof *theta), *y = malloc(model->d * sizeof *y);
-  pt_status st = theta && y ? pt_rank_counts(model, ds, b, e, solver, theta, y, counts)
-                            : pt_error(PT_ENOMEM, "out of memory");
+  double *theta = malloc(model->d * sizeof *theta);
+  pt_status st = theta ? pt_rank_counts(model, ds, b, e, theta, sums) : pt_error(PT_ENOMEM, "out of memory");
   free(theta);
-  free(y);
   st = pt_dist_agree(MPI_COMM_WORLD, st);
-  if (st == PT_OK) MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+  if (st == PT_OK) pt_rank_sums_allreduce(sums, 1, MPI_COMM_WORLD);
   return st;
 }
 
@@ -360,7 +356,6 @@ int pt_cli_eval(int argc, char **argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &nranks);
   pt_model *model = NULL;
   pt_dataset *ds = NULL, *train = NULL;
-  pt_solver *solver = NULL;
   pt_status st = pt_dist_agree(MPI_COMM_WORLD, pt_runfile_read_model(run, &model));
   size_t n = 0;
   if (a.npositional == 2) {
@@ -376,19 +371,18 @@ int pt_cli_eval(int argc, char **argv) {
   /* the model's scale: its stored standardisation, if any */
   if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_model_prepare_data(model, ds, origin));
   if (st == PT_OK && train) st = pt_dist_agree(MPI_COMM_WORLD, pt_model_prepare_data(model, train, origin));
-  if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_solver_ranking_alloc(model->d, &solver));
-  int64_t counts[2] = {0, 0}, train_counts[2] = {0, 0};
+  pt_rank_sums counts = {{{0}}, 0}, train_counts = {{{0}}, 0};
   if (st == PT_OK && train == NULL) {
-    st = eval_counts(model, ds, 0, solver, counts); /* a dataset file: each rank read its own rows */
+    st = eval_counts(model, ds, 0, &counts); /* a dataset file: each rank read its own rows */
   } else if (st == PT_OK) {
     n = ds->n;
-    st = eval_counts(model, ds, 1, solver, counts);
-    if (st == PT_OK) st = eval_counts(model, train, 1, solver, train_counts);
+    st = eval_counts(model, ds, 1, &counts);
+    if (st == PT_OK) st = eval_counts(model, train, 1, &train_counts);
   }
   if (st == PT_OK && rank == 0) {
     double spearman, exact, train_spearman = 0, train_exact = 0;
-    pt_rank_metrics(counts, n, model->d, &spearman, &exact);
-    if (train) pt_rank_metrics(train_counts, train->n, model->d, &train_spearman, &train_exact);
+    pt_rank_metrics(&counts, n, &spearman, &exact);
+    if (train) pt_rank_metrics(&train_counts, train->n, &train_spearman, &train_exact);
     if (a.json && train)
       printf("{\"instances\":%zu,\"spearman\":%.17g,\"exact\":%.17g,\"train_instances\":%zu,"
              "\"train_spearman\":%.17g,\"train_exact\":%.17g}\n",
@@ -402,7 +396,6 @@ int pt_cli_eval(int argc, char **argv) {
     else
       printf("%s on %s: %zu instances, Spearman %.6f, exact %.4f\n", run, a.positional[1], n, spearman, exact);
   }
-  pt_solver_free(&solver);
   pt_dataset_free(&ds);
   pt_dataset_free(&train);
   pt_model_free(&model);

@@ -72,12 +72,47 @@ pt_status pt_dist_agree(MPI_Comm comm, pt_status st) {
   return (pt_status)msg.status;
 }
 
-pt_status pt_to_fixed(double x, int64_t *out) {
-  if (!isfinite(x) || fabs(x) >= 1073741824.0)
-    return pt_error(PT_EDOM, "a loss value reached %g (not finite, or beyond the 2^30 the exact sums allow): "
-                             "the training diverged; try a lower optim.lr",
-                    x);
-  *out = (int64_t)llround(x * PT_FIXED_SCALE);
+/* Bounds of the exact sums (dist.h): terms below 2^64, one rank's top limb
+ * within ±2^31. */
+#define EXACT_TERM_MAX 18446744073709551616.0 /* 2^64 */
+#define EXACT_TOP_MAX (INT64_C(1) << 31)
+#define EXACT_LIMB_MASK INT64_C(0xFFFFFFFF)
+
+/* Carries limbs 0..2 into [0, 2^32) and up. Bitwise AND of an int64_t reads
+ * its two's complement bits, so the low part and the exact division below
+ * are defined for negative limbs too (a right shift of one is not). */
+static void exact_normalise(int64_t limb[PT_EXACT_LIMBS]) {
+  for (int k = 0; k < PT_EXACT_LIMBS - 1; k++) {
+    const int64_t low = limb[k] & EXACT_LIMB_MASK;
+    limb[k + 1] += (limb[k] - low) / (EXACT_LIMB_MASK + 1);
+    limb[k] = low;
+  }
+}
+
+pt_status pt_exact_sum_add(pt_exact_sum *s, double x) {
+  if (!isfinite(x) || fabs(x) >= EXACT_TERM_MAX)
+    return pt_error(PT_EDOM, "a value to sum reached %g (not finite, or beyond the 2^64 the exact sums allow)", x);
+  /* x = c2·2^32 + c1 + c0·2^-32, every part with the sign of x, |c2|, |c1| <
+   * 2^32, |c0| ≤ 2^32. Each step is exact in double: scaling by a power of 2
+   * (a product below 2^-1022 loses only bits that round to 0 anyway), a cast
+   * truncating a value below 2^63, and the remainders (x's own low bits).
+   * Only c0 rounds: to the nearest integer, ties to even, by adding and
+   * subtracting 1.5·2^52 (exact for |v| < 2^51 in the default rounding
+   * mode). Casts and products rather than trunc/ldexp/llround calls: this
+   * runs for every loss sample. */
+  const int64_t c2 = (int64_t)(x * 0x1p-32);
+  const double r1 = x - (double)c2 * 0x1p32;
+  const int64_t c1 = (int64_t)r1;
+  const double v = (r1 - (double)c1) * 0x1p32, c0 = (v + 0x1.8p52) - 0x1.8p52;
+  pt_exact_sum t = *s;
+  t.limb[0] += (int64_t)c0;
+  t.limb[1] += c1;
+  t.limb[2] += c2;
+  exact_normalise(t.limb);
+  if (t.limb[3] > EXACT_TOP_MAX || t.limb[3] < -EXACT_TOP_MAX)
+    return pt_error(PT_EDOM, "a sum reached %g with the term %g (beyond the 2^95 the exact sums allow)",
+                    pt_exact_sum_value(&t), x);
+  *s = t;
   return PT_OK;
 }
 
@@ -112,4 +147,39 @@ pt_status pt_dist_check_same(MPI_Comm comm, const void *data, size_t bytes, cons
   return pt_error(PT_EMPI, "%s differ between ranks: rank%s %s%s differ%s from rank 0 (checksum %016" PRIx64
                   "); the ranks' arithmetic has drifted apart (different CPUs or BLAS kernels?)",
                   what, ndiff > 1 ? "s" : "", list, ndiff > 16 ? ", ..." : "", ndiff > 1 ? "" : "s", ref);
+}
+
+pt_status pt_exact_sum_merge(pt_exact_sum *s, const pt_exact_sum *t) {
+  pt_exact_sum u = *t;
+  exact_normalise(u.limb);
+  if (u.limb[3] > EXACT_TOP_MAX || u.limb[3] < -EXACT_TOP_MAX)
+    return pt_error(PT_EDOM, "a partial sum of %g is beyond the 2^95 the exact sums allow", pt_exact_sum_value(&u));
+  for (int k = 0; k < PT_EXACT_LIMBS; k++) u.limb[k] += s->limb[k];
+  exact_normalise(u.limb);
+  if (u.limb[3] > EXACT_TOP_MAX || u.limb[3] < -EXACT_TOP_MAX)
+    return pt_error(PT_EDOM, "a sum reached %g (beyond the 2^95 the exact sums allow)", pt_exact_sum_value(&u));
+  *s = u;
+  return PT_OK;
+}
+
+void pt_exact_sum_allreduce(pt_exact_sum *s, MPI_Comm comm) {
+  exact_normalise(s->limb); /* a no-op for sums built by pt_exact_sum_add; the bounds in dist.h need it */
+  MPI_Allreduce(MPI_IN_PLACE, s->limb, PT_EXACT_LIMBS, MPI_INT64_T, MPI_SUM, comm);
+  exact_normalise(s->limb);
+}
+
+double pt_exact_sum_value(const pt_exact_sum *s) {
+  pt_exact_sum u = *s;
+  exact_normalise(u.limb);
+  const int negative = u.limb[3] < 0;
+  if (negative) { /* the magnitude, so that the four parts below have one sign and nothing cancels */
+    for (int k = 0; k < PT_EXACT_LIMBS; k++) u.limb[k] = -u.limb[k];
+    exact_normalise(u.limb);
+  }
+  /* each part is exact in double (limb[3] < 2^53 by the bounds); three roundings */
+  double v = ldexp((double)u.limb[0], -32);
+  v += (double)u.limb[1];
+  v += ldexp((double)u.limb[2], 32);
+  v += ldexp((double)u.limb[3], 64);
+  return negative ? -v : v;
 }

@@ -6,7 +6,8 @@
  *  - sums over samples are of integer-valued solver outputs (exact in double),
  *  - every other per-instance quantity has exactly one owner, so a sum over
  *    ranks adds it to zeros (exact),
- *  - real-valued sums over instances (losses) go through 64-bit fixed point.
+ *  - real-valued sums over instances (losses, Spearman correlations) go
+ *    through pt_exact_sum: fixed point, exact, so their order is irrelevant.
  */
 #ifndef PERTURB_DIST_H
 #define PERTURB_DIST_H
@@ -61,11 +62,46 @@ uint64_t pt_hash_bytes(uint64_t h, const void *data, size_t bytes);
  */
 pt_status pt_dist_check_same(MPI_Comm comm, const void *data, size_t bytes, const char *what);
 
-/* Fixed-point scale for sums of real values across ranks: 2^-32 resolution. */
-#define PT_FIXED_SCALE 4294967296.0
 
-/* x·2^32 rounded to an integer; PT_EDOM if |x| ≥ 2^30 (the sum of up to 2^30
- * such terms cannot overflow) or x is not finite. */
-pt_status pt_to_fixed(double x, int64_t *out);
+/*
+ * An exact sum of real numbers, independent of the order of its terms and of
+ * how they are split among ranks. Each term is rounded once to the nearest
+ * multiple of 2^-32 (ties to even; error at most 2^-33), and the multiples
+ * are added exactly as integers held in four int64 limbs:
+ *   value = limb[0]·2^-32 + limb[1] + limb[2]·2^32 + limb[3]·2^64,
+ * limbs 0..2 kept in [0, 2^32) after every add (carries go up), limb[3]
+ * signed. A term must be finite with |x| < 2^64, so each add moves limb[3] by
+ * at most 2; pt_exact_sum_add refuses a term that would take one rank's
+ * |limb[3]| beyond 2^31 (a partial sum beyond 2^95 ≈ 4·10^28: a diverged
+ * run). Hence no count of terms can overflow, and an MPI sum over P < 2^31
+ * ranks cannot either: limbs 0..2 add to below P·2^32 < 2^63 and limb[3] to
+ * at most P·2^31 < 2^62 in magnitude. The struct is plain int64_t fields (it
+ * can be stored, e.g. in a checkpoint, and summed as an int64 array); zero it
+ * with `pt_exact_sum s = {{0}};`.
+ */
+#define PT_EXACT_LIMBS 4
+typedef struct pt_exact_sum {
+  int64_t limb[PT_EXACT_LIMBS];
+} pt_exact_sum;
+
+/* s += x, exactly (x rounded to the nearest multiple of 2^-32). Local.
+ * PT_EDOM, naming x, if x is not finite, |x| ≥ 2^64 or the sum would leave
+ * the range above; s is then unchanged. */
+pt_status pt_exact_sum_add(pt_exact_sum *s, double x);
+
+/* s += t, exactly (t may be the raw limb-wise sum of several accumulators,
+ * as an MPI_SUM leaves it). Local. PT_EDOM if the result leaves the range
+ * above; s is then unchanged. */
+pt_status pt_exact_sum_merge(pt_exact_sum *s, const pt_exact_sum *t);
+
+/* Replaces every rank's s by the exact sum over the ranks of comm (one
+ * MPI_Allreduce of PT_EXACT_LIMBS int64 values, which cannot overflow, see
+ * above). Collective; the same bits on every rank whatever their number. */
+void pt_exact_sum_allreduce(pt_exact_sum *s, MPI_Comm comm);
+
+/* The sum as a double: within 2 ulp of the exact value (the limbs'
+ * contributions are exact doubles, added smallest first: three roundings).
+ * Local; accepts raw limb-wise sums. */
+double pt_exact_sum_value(const pt_exact_sum *s);
 
 #endif

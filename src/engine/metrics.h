@@ -1,24 +1,50 @@
-/* metrics.h (internal): ranking metrics of a model on a dataset, counted in
- * integers so that sums over ranks are exact whatever their number. */
+/* metrics.h (internal): ranking metrics of a model on a dataset, summed
+ * exactly (integers and pt_exact_sum) so that sums over ranks are the same
+ * bits whatever their number. */
 #ifndef PERTURB_METRICS_H
 #define PERTURB_METRICS_H
 
+#include <mpi.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dist.h"
 #include "model.h"
 #include "perturb/data.h"
-#include "perturb/solver.h"
 
-/* Over rows [begin, end) of ds, with ŷ_i the ranking of θ_i (no noise):
- * counts[0] += Σ_i Σ_j (ŷ_ij − y_ij)² and counts[1] += #{i : ŷ_i = y_i}.
- * `theta` and `yhat` are scratch of d doubles; `ranking` is a ranking solver
- * of dimension d. */
-pt_status pt_rank_counts(const pt_model *m, const pt_dataset *ds, size_t begin, size_t end, pt_solver *ranking,
-                         double *theta, double *yhat, int64_t counts[2]);
+/* The sums behind the metrics of some instances: plain int64_t fields, so
+ * that an array of them is summed over ranks as one int64 array. */
+typedef struct pt_rank_sums {
+  pt_exact_sum spearman; /* 2^52 Σ_i ρ_i, ρ_i the per-instance Spearman correlations: scaled
+                          * by 2^52 (exactly) so that the sum's 2^-32 resolution is
+                          * 2^-84 on each ρ_i, finer than its double; 2^43 instances fit */
+  int64_t exact;         /* #{i : ranked exactly} */
+} pt_rank_sums;
 
-/* Mean Spearman correlation, 1 − 6 Σ(ŷ − y)² / (d(d² − 1)) averaged over n
- * instances, and the share ranked exactly, from the summed counts. */
-void pt_rank_metrics(const int64_t counts[2], size_t n, size_t d, double *spearman, double *exact);
+/*
+ * The Spearman correlation of the scores theta[0..d) with the true ranking y
+ * (y = d − rank, a permutation of 0..d−1): the Pearson correlation of their
+ * ranks, tied scores taking the average of the ranks they span (the usual
+ * definition with ties). Without ties this is 1 − 6 Σ(ŷ − y)² / (d(d² − 1)).
+ * A constant theta has no variance: its correlation is defined as 0.
+ * *exact = 1 if theta ranks every label as y does with no tie (a tie is not
+ * an exact ranking), else 0. `order` is scratch of d entries. Local.
+ */
+double pt_spearman(size_t d, const double *theta, const double *y, size_t *order, int *exact);
+
+/* Over rows [begin, end) of ds, with θ_i the model's scores (no noise):
+ * sums->spearman += ρ_i (pt_spearman), sums->exact += 1 for each exact
+ * ranking. `theta` is scratch of d doubles. Local; allocates d indices once
+ * per call (PT_ENOMEM). */
+pt_status pt_rank_counts(const pt_model *m, const pt_dataset *ds, size_t begin, size_t end, double *theta,
+                         pt_rank_sums *sums);
+
+/* Sums sums[0..count) over the ranks of comm, in place: one MPI_Allreduce.
+ * Collective. */
+void pt_rank_sums_allreduce(pt_rank_sums *sums, size_t count, MPI_Comm comm);
+
+/* Mean Spearman correlation over n instances and the share ranked exactly,
+ * from the summed sums. */
+void pt_rank_metrics(const pt_rank_sums *sums, size_t n, double *spearman, double *exact);
 
 #endif

@@ -28,15 +28,18 @@ void pt_optim_free(pt_optim **o) {
   *o = NULL;
 }
 
-void pt_optim_step(pt_optim *o, double *params, const double *grad, double lr_scale) {
+const char *pt_optim_step(pt_optim *o, double *params, const double *grad, double lr_scale) {
   o->t++;
   const double lr = o->lr * lr_scale;
+  int finite_p = 1, finite_m = 1, finite_v = 1;
   if (o->kind == PT_OPTIM_SGD) {
     for (size_t k = 0; k < o->n; k++) {
       o->m[k] = o->momentum * o->m[k] + grad[k];
       params[k] -= lr * o->m[k];
+      finite_m &= isfinite(o->m[k]) != 0;
+      finite_p &= isfinite(params[k]) != 0;
     }
-    return;
+    return !finite_p ? "the parameters" : !finite_m ? "the SGD velocity" : NULL;
   }
   /* Adam with bias correction folded into the step size */
   const double c1 = 1.0 - pow(o->beta1, (double)o->t), c2 = 1.0 - pow(o->beta2, (double)o->t);
@@ -45,5 +48,9 @@ void pt_optim_step(pt_optim *o, double *params, const double *grad, double lr_sc
     o->m[k] = o->beta1 * o->m[k] + (1.0 - o->beta1) * grad[k];
     o->v[k] = o->beta2 * o->v[k] + (1.0 - o->beta2) * grad[k] * grad[k];
     params[k] -= step * o->m[k] / (sqrt(o->v[k]) + o->eps);
+    finite_m &= isfinite(o->m[k]) != 0;
+    finite_v &= isfinite(o->v[k]) != 0;
+    finite_p &= isfinite(params[k]) != 0;
   }
+  return !finite_p ? "the parameters" : !finite_m ? "Adam's first moment" : !finite_v ? "Adam's second moment" : NULL;
 }

@@ -24,7 +24,12 @@ pt_status pt_optim_alloc(pt_optim_kind kind, size_t n, double lr, double momentu
 void pt_optim_free(pt_optim **o);
 
 /* One step: params −= update(grad), with the learning rate times lr_scale
- * (the schedule's factor for this step). */
-void pt_optim_step(pt_optim *o, double *params, const double *grad, double lr_scale);
+ * (the schedule's factor for this step). Local. Returns NULL if the new
+ * parameters and optimiser state are all finite, else what became inf or NaN
+ * ("the parameters", "the SGD velocity", "Adam's first moment" or "Adam's
+ * second moment", in that order of precedence): a finite gradient can still
+ * overflow them, e.g. its square in Adam's second moment. Checked in the
+ * same pass as the update. */
+const char *pt_optim_step(pt_optim *o, double *params, const double *grad, double lr_scale);
 
 #endif

@@ -273,9 +273,19 @@ static double lr_factor(const run *r, uint64_t t) {
   return 0.5 * (1.0 + cos(M_PI_VALUE * (double)t / (double)r->total_steps));
 }
 
+/* A loss term into the epoch's exact sum; a term the sum refuses (not finite,
+ * or beyond its range) stops the run naming the epoch (0-based `epoch`) and
+ * the step. */
+static pt_status add_loss(const run *r, uint64_t epoch, double x, pt_exact_sum *loss) {
+  if (pt_exact_sum_add(loss, x) == PT_OK) return PT_OK;
+  return pt_error(PT_EDOM, "epoch %llu, step %llu: a loss value reached %g (not finite, or beyond the 2^64 the exact "
+                           "sums allow): the training diverged; try a lower optim.lr",
+                  (unsigned long long)epoch + 1, (unsigned long long)r->optim->t + 1, x);
+}
+
 /* Per-instance θ-gradients of this rank's share of the batch into G (other
- * rows zero) and this rank's part of the loss, in fixed point. */
-static pt_status batch_gradients(run *r, size_t count, int64_t *loss_fixed) {
+ * rows zero) and this rank's part of the loss, added to an exact sum. */
+static pt_status batch_gradients(run *r, size_t count, uint64_t epoch, pt_exact_sum *loss_sum) {
   const size_t d = r->d;
   size_t ib, ie, sb, se;
   pt_share(count, r->dc.instance_groups, r->dc.igroup, &ib, &ie);
@@ -285,22 +295,17 @@ static pt_status batch_gradients(run *r, size_t count, int64_t *loss_fixed) {
   for (size_t k = ib; k < ie; k++) {
     const double *th = r->buf.theta + k * d, *y = r->train->Y + r->buf.rows[k] * d;
     double *g = r->buf.G + k * d, loss = 0.0;
-    int64_t fx;
     switch (r->s.loss) {
     case LOSS_FY:
       /* Sums of y* over this rank's samples (integers: exact whichever ranks
-       * hold them); the loss estimate in fixed point sample by sample, so its
-       * sum does not depend on how samples are split either. */
+       * hold them); the loss estimate exactly, sample by sample, so its sum
+       * does not depend on how samples are split either. */
       PT_TRY(pt_perturbed_sample_values(r->perturbed, th, r->buf.ids[k], sb, se, g, r->buf.F));
-      for (size_t m = 0; m < se - sb; m++) {
-        PT_TRY(pt_to_fixed(r->buf.F[m] / (double)r->M, &fx));
-        *loss_fixed += fx;
-      }
+      for (size_t m = 0; m < se - sb; m++) PT_TRY(add_loss(r, epoch, r->buf.F[m] / (double)r->M, loss_sum));
       if (r->dc.sgroup == 0) {
         double ty = 0.0;
         for (size_t j = 0; j < d; j++) ty += th[j] * y[j];
-        PT_TRY(pt_to_fixed(-ty, &fx));
-        *loss_fixed += fx;
+        PT_TRY(add_loss(r, epoch, -ty, loss_sum));
       }
       continue;
     case LOSS_PERTURBED_SQUARED:
@@ -314,18 +319,17 @@ static pt_status batch_gradients(run *r, size_t count, int64_t *loss_fixed) {
       PT_TRY(pt_loss_blackbox(r->solver, r->s.lambda, 1, th, y, &loss, g));
       break;
     }
-    PT_TRY(pt_to_fixed(loss, &fx));
-    *loss_fixed += fx;
+    PT_TRY(add_loss(r, epoch, loss, loss_sum));
   }
   return PT_OK;
 }
 
 /* One optimisation step on the batch r->buf.rows[0..count). */
-static pt_status train_step(run *r, size_t count, uint64_t epoch, int64_t *loss_fixed, MPI_Comm comm) {
+static pt_status train_step(run *r, size_t count, uint64_t epoch, pt_exact_sum *loss_sum, MPI_Comm comm) {
   const size_t d = r->d;
   for (size_t k = 0; k < count; k++) r->buf.ids[k] = (uint64_t)r->buf.rows[k];
   pt_perturbed_set_stream(r->perturbed, (uint64_t)r->s.seed, epoch);
-  const pt_status st = batch_gradients(r, count, loss_fixed);
+  const pt_status st = batch_gradients(r, count, epoch, loss_sum);
   /* Every row of G has one owner (or integer partial sums): the sum is exact,
    * and every rank ends with the same G. The extra last entry counts failed
    * ranks, so that checking for errors costs no message of its own. */
@@ -340,26 +344,39 @@ static pt_status train_step(run *r, size_t count, uint64_t epoch, int64_t *loss_
   /* The same weight gradient on every rank: fixed order, same arithmetic. */
   memset(r->buf.grad, 0, r->model->nparams * sizeof *r->buf.grad);
   pt_model_backward(r->model, r->train, r->buf.rows, count, r->buf.G, 1.0 / (double)count, r->buf.grad);
-  for (size_t k = 0; k < r->model->nparams; k++) r->buf.grad[k] += r->s.l2 * r->model->params[k];
-  pt_optim_step(r->optim, r->model->params, r->buf.grad, lr_factor(r, r->optim->t));
+  /* G, the gradient, the parameters and the optimiser state are the same bits
+   * on every rank, so each rank finds the same non-finite value (or none): no
+   * message is needed to agree. Checked every step, before anything is
+   * written, so that a run whose numbers broke never looks complete. */
+  int finite = 1;
+  for (size_t k = 0; k < r->model->nparams; k++) {
+    r->buf.grad[k] += r->s.l2 * r->model->params[k];
+    finite &= isfinite(r->buf.grad[k]) != 0;
+  }
+  const char *bad = finite ? pt_optim_step(r->optim, r->model->params, r->buf.grad, lr_factor(r, r->optim->t))
+                           : "the gradient";
+  if (bad != NULL)
+    return pt_error(PT_EDOM, "epoch %llu, step %llu: %s became non-finite (inf or NaN): the training diverged; "
+                             "try a lower optim.lr or a larger loss.epsilon",
+                    (unsigned long long)epoch + 1, (unsigned long long)r->optim->t + (finite ? 0 : 1), bad);
   return PT_OK;
 }
 
 /* The rank metrics of the row on the test and the training parts: Spearman
- * and exact-ranking counts on this rank's share of each part's rows, summed
- * over ranks in integers (one message for both parts), so the same numbers on
+ * and exact-ranking sums on this rank's share of each part's rows, summed
+ * over ranks exactly (one message for both parts), so the same numbers on
  * any number of ranks. */
 static pt_status evaluate(run *r, MPI_Comm comm, pt_metrics_row *row) {
   size_t tb, te, rb, re;
   pt_share(r->test->n, r->dc.nranks, r->dc.rank, &tb, &te);
   pt_share(r->train->n, r->dc.nranks, r->dc.rank, &rb, &re);
-  int64_t counts[4] = {0, 0, 0, 0}; /* test, then training */
-  pt_status st = pt_rank_counts(r->model, r->test, tb, te, r->solver, r->buf.theta, r->buf.yone, counts);
-  if (st == PT_OK) st = pt_rank_counts(r->model, r->train, rb, re, r->solver, r->buf.theta, r->buf.yone, counts + 2);
+  pt_rank_sums sums[2] = {{{{0}}, 0}, {{{0}}, 0}}; /* test, then training */
+  pt_status st = pt_rank_counts(r->model, r->test, tb, te, r->buf.theta, &sums[0]);
+  if (st == PT_OK) st = pt_rank_counts(r->model, r->train, rb, re, r->buf.theta, &sums[1]);
   PT_TRY(pt_dist_agree(comm, st));
-  MPI_Allreduce(MPI_IN_PLACE, counts, 4, MPI_INT64_T, MPI_SUM, comm);
-  pt_rank_metrics(counts, r->test->n, r->d, &row->test_spearman, &row->test_exact);
-  pt_rank_metrics(counts + 2, r->train->n, r->d, &row->train_spearman, &row->train_exact);
+  pt_rank_sums_allreduce(sums, 2, comm);
+  pt_rank_metrics(&sums[0], r->test->n, &row->test_spearman, &row->test_exact);
+  pt_rank_metrics(&sums[1], r->train->n, &row->train_spearman, &row->train_exact);
   return PT_OK;
 }
 
@@ -514,20 +531,20 @@ static pt_status train_sgd(run *r, pt_run_state *state, const pt_train_options *
   pt_status st = PT_OK;
   for (int64_t epoch = state->epoch; epoch < r->s.epochs && st == PT_OK; epoch++) {
     const double t_epoch = MPI_Wtime();
-    int64_t loss_fixed = 0;
+    pt_exact_sum loss_sum = {{0}};
     shuffle(r, (uint64_t)epoch);
     for (size_t b0 = 0; b0 < n && st == PT_OK; b0 += B) {
       const size_t count = n - b0 < B ? n - b0 : B;
       memcpy(r->buf.rows, r->buf.order + b0, count * sizeof *r->buf.rows);
-      st = train_step(r, count, (uint64_t)epoch, &loss_fixed, comm);
+      st = train_step(r, count, (uint64_t)epoch, &loss_sum, comm);
       state->step++;
     }
     if (st != PT_OK) break;
-    MPI_Allreduce(MPI_IN_PLACE, &loss_fixed, 1, MPI_INT64_T, MPI_SUM, comm);
+    pt_exact_sum_allreduce(&loss_sum, comm);
     const double epoch_seconds = MPI_Wtime() - t_epoch;
     pt_metrics_row row = {.epoch = epoch + 1,
                           .step = state->step,
-                          .train_loss = (double)loss_fixed / PT_FIXED_SCALE / (double)n,
+                          .train_loss = pt_exact_sum_value(&loss_sum) / (double)n,
                           .test_spearman = NAN,
                           .test_exact = NAN,
                           .label_perturbations_per_s = (double)n * (double)r->M * (double)d / epoch_seconds,
