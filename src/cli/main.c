@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "interrupt.h"
 #include "perturb/version.h"
 
 static void usage(FILE *out) {  /* --help only: errors get one line */
@@ -49,9 +50,12 @@ int main(int argc, char **argv) {
   for (size_t k = 0; k < sizeof engine / sizeof *engine; k++) {
     if (strcmp(cmd, engine[k].name) != 0) continue;
     MPI_Init(&argc, &argv);
+    pt_interrupt_install(); /* after MPI_Init, so that no MPI handler replaces ours */
     const int rc = engine[k].run(argc - 1, argv + 1);
     MPI_Finalize();
-    return rc;
+    /* a run stopped by SIGTERM/SIGINT (checkpoint written, one line printed)
+     * exits as a process killed by it would be seen by a shell: 128 + signal */
+    return pt_interrupt_agreed() ? 128 + pt_interrupt_agreed() : rc;
   }
   fprintf(stderr, "perturb: unknown command '%s' (try perturb --help)\n", cmd);
   return 2;
