@@ -243,8 +243,9 @@ static pt_status read_checkpoint(hid_t ck, const char *path, pt_run_state *s) {
  * that do not decrease and none beyond the checkpoint's. */
 static pt_status check_metrics(const pt_run_state *s, const char *path) {
   if ((int64_t)s->nmetrics != s->epoch)
-    return pt_error(PT_EFORMAT, "%s: /metrics has %zu rows but /checkpoint says %lld epochs done", path, s->nmetrics,
-                    (long long)s->epoch);
+    return pt_error(PT_EFORMAT, "%s: attribute 'epoch' of /checkpoint is %lld, but /metrics has %zu rows (one per "
+                                "epoch done)",
+                    path, (long long)s->epoch, s->nmetrics);
   for (size_t k = 0; k < s->nmetrics; k++) {
     const pt_metrics_row *m = &s->metrics[k];
     if (m->epoch != (int64_t)k + 1)
