@@ -226,8 +226,9 @@ static pt_status alloc_buffers(batch_buffers *b, size_t B, size_t d, size_t npar
   return PT_OK;
 }
 
-/* The epoch's loss accumulator in checkpoints: its int64 fields (the
- * accumulator is summed over ranks field by field). */
+/* The epoch's loss accumulator as checkpoints store it: the number of its
+ * int64 fields, summed over ranks field by field (sizeof the accumulator's
+ * type over sizeof(int64_t): one while it is a single int64). */
 #define LOSS_FIELDS (sizeof(int64_t) / sizeof(int64_t))
 
 /* The run: everything the loop needs. */
