@@ -24,6 +24,7 @@ const char *pt_strerror(pt_status status) {
   case PT_EFORMAT: return "bad file format";
   case PT_ECONFIG: return "invalid configuration";
   case PT_EMPI: return "MPI error";
+  case PT_EINTR: return "interrupted by a signal";
   }
   return "unknown error";
 }

@@ -585,14 +585,14 @@ static void test_loss_arguments(void) {
 /* ------------------------------------------------------------------------ */
 static void test_strerror_and_free(void) {
   printf("== pt_strerror, last-error bookkeeping, NULL-safe destructors\n");
-  for (int c = PT_OK; c <= PT_EMPI; c++) {
+  for (int c = PT_OK; c <= PT_EINTR; c++) {
     const char *str = pt_strerror((pt_status)c);
     CHECK(str != NULL && str[0] != '\0' && strcmp(str, "unknown error") != 0, "pt_strerror(%d) = '%s'", c,
           str ? str : "(null)");
     for (int c2 = PT_OK; c2 < c; c2++)
       CHECK(strcmp(str, pt_strerror((pt_status)c2)) != 0, "pt_strerror(%d) == pt_strerror(%d)", c, c2);
   }
-  const int unknown[] = {-1, PT_EMPI + 1, 1000};
+  const int unknown[] = {-1, PT_EINTR + 1, 1000};
   for (size_t k = 0; k < 3; k++)
     CHECK(strcmp(pt_strerror((pt_status)unknown[k]), "unknown error") == 0, "pt_strerror(%d) = '%s'", unknown[k],
           pt_strerror((pt_status)unknown[k]));

@@ -27,7 +27,8 @@ typedef enum pt_status {
   PT_EIO = 7,       /**< reading or writing a file failed */
   PT_EFORMAT = 8,   /**< a file exists but does not hold what was expected */
   PT_ECONFIG = 9,   /**< invalid configuration (unknown key, bad value, ...) */
-  PT_EMPI = 10      /**< an MPI call failed, or another rank reported an error */
+  PT_EMPI = 10,     /**< an MPI call failed, or another rank reported an error */
+  PT_EINTR = 11     /**< stopped by a signal (SIGTERM, SIGINT) after saving the state to continue from */
 } pt_status;
 
 /**

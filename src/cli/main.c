@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "interrupt.h"
 #include "perturb/version.h"
 
 static void usage(FILE *out) {  /* --help only: errors get one line */
@@ -57,9 +58,15 @@ int main(int argc, char **argv) {
      * the user chose the sharedfp components. */
     setenv("OMPI_MCA_sharedfp", "^lockedfile", 0);
     MPI_Init(&argc, &argv);
+    /* train and sweep stop at a step boundary with a checkpoint; the other
+     * commands keep the default action (a signal ends them at once). After
+     * MPI_Init, so that no MPI handler replaces ours. */
+    if (strcmp(cmd, "train") == 0 || strcmp(cmd, "sweep") == 0) pt_interrupt_install();
     const int rc = engine[k].run(argc - 1, argv + 1);
     MPI_Finalize();
-    return rc;
+    /* a run stopped by SIGTERM/SIGINT (checkpoint written, one line printed)
+     * exits as a process killed by it would be seen by a shell: 128 + signal */
+    return pt_interrupt_agreed() ? 128 + pt_interrupt_agreed() : rc;
   }
   fprintf(stderr, "perturb: unknown command '%s' (try perturb --help)\n", cmd);
   return 2;

@@ -77,20 +77,29 @@ pt_status pt_h5_read_attr_string(hid_t obj, const char *name, char **value, cons
   return PT_OK;
 }
 
-pt_status pt_h5_write_doubles(hid_t loc, const char *name, const double *data, size_t dim0, size_t dim1,
-                              const char *file) {
+static pt_status write_array(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, const void *data,
+                             size_t dim0, size_t dim1, const char *file) {
   const hsize_t dims[2] = {dim0, dim1};
   hid_t space = H5Screate_simple(dim1 ? 2 : 1, dims, NULL);
-  hid_t set = space < 0 ? -1 : H5Dcreate2(loc, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t set = space < 0 ? -1 : H5Dcreate2(loc, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   const size_t count = dim0 * (dim1 ? dim1 : 1);
-  herr_t rc = set < 0 ? -1 : (count > 0 ? H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0);
+  herr_t rc = set < 0 ? -1 : (count > 0 ? H5Dwrite(set, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0);
   if (set >= 0) H5Dclose(set);
   if (space >= 0) H5Sclose(space);
   if (rc < 0) return pt_error(PT_EIO, "%s: cannot write dataset '%s'", file, name);
   return PT_OK;
 }
 
-pt_status pt_h5_read_doubles(hid_t loc, const char *name, double *data, size_t count, const char *file) {
+pt_status pt_h5_write_doubles(hid_t loc, const char *name, const double *data, size_t dim0, size_t dim1,
+                              const char *file) {
+  return write_array(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, data, dim0, dim1, file);
+}
+
+pt_status pt_h5_write_int64s(hid_t loc, const char *name, const int64_t *data, size_t count, const char *file) {
+  return write_array(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, data, count, 0, file);
+}
+
+static pt_status read_array(hid_t loc, const char *name, hid_t mem_type, void *data, size_t count, const char *file) {
   if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) return pt_error(PT_EFORMAT, "%s: dataset '%s' is missing", file, name);
   hid_t set = H5Dopen2(loc, name, H5P_DEFAULT);
   hid_t space = set < 0 ? -1 : H5Dget_space(set);
@@ -98,11 +107,19 @@ pt_status pt_h5_read_doubles(hid_t loc, const char *name, double *data, size_t c
   pt_status st = PT_OK;
   if (n != (hssize_t)count)
     st = pt_error(PT_EFORMAT, "%s: dataset '%s' holds %lld values, expected %zu", file, name, (long long)n, count);
-  else if (count > 0 && H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+  else if (count > 0 && H5Dread(set, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
     st = pt_error(PT_EFORMAT, "%s: cannot read dataset '%s'", file, name);
   if (space >= 0) H5Sclose(space);
   if (set >= 0) H5Dclose(set);
   return st;
+}
+
+pt_status pt_h5_read_doubles(hid_t loc, const char *name, double *data, size_t count, const char *file) {
+  return read_array(loc, name, H5T_NATIVE_DOUBLE, data, count, file);
+}
+
+pt_status pt_h5_read_int64s(hid_t loc, const char *name, int64_t *data, size_t count, const char *file) {
+  return read_array(loc, name, H5T_NATIVE_INT64, data, count, file);
 }
 
 pt_status pt_h5_commit_file(const char *path, const char *final) {

@@ -32,6 +32,11 @@ pt_status pt_h5_write_doubles(hid_t loc, const char *name, const double *data, s
 /* Reads a float64 dataset that must hold exactly `count` values. */
 pt_status pt_h5_read_doubles(hid_t loc, const char *name, double *data, size_t count, const char *file);
 
+/* A rank-1 int64 dataset of `count` values, and its reader (exactly `count`
+ * values, like pt_h5_read_doubles). Not collective. */
+pt_status pt_h5_write_int64s(hid_t loc, const char *name, const int64_t *data, size_t count, const char *file);
+pt_status pt_h5_read_int64s(hid_t loc, const char *name, int64_t *data, size_t count, const char *file);
+
 /* Flushes `path` to disk and renames it to `final`; removes `path` on failure. */
 pt_status pt_h5_commit_file(const char *path, const char *final);
 

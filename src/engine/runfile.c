@@ -95,6 +95,10 @@ static pt_status write_contents(hid_t file, const pt_run_state *s, const char *p
   if (st == PT_OK) st = pt_h5_write_attr_int(ck, "optim_t", (int64_t)s->optim->t, path);
   if (st == PT_OK) st = pt_h5_write_attr_double(ck, "elapsed_seconds", s->elapsed, path);
   if (st == PT_OK) st = write_standardization(ck, m, path);
+
+  if (st == PT_OK) st = pt_h5_write_attr_int(ck, "batch_offset", s->batch_offset, path);
+  if (st == PT_OK && s->loss_partial)
+    st = pt_h5_write_int64s(ck, "loss_partial", s->loss_partial, s->nloss_partial, path);
   H5Gclose(ck);
   PT_TRY(st);
   if (!s->complete) return PT_OK;
@@ -195,16 +199,102 @@ pt_status pt_runfile_read_model(const char *path, pt_model **out) {
   return st;
 }
 
+/* A scalar attribute `name` of `obj` (`where` names obj in messages) whose
+ * type is of class `cls`: an integer stored as a float or a string would
+ * otherwise be converted silently (or fail with HDF5's own words). */
+static pt_status check_attr_type(hid_t obj, const char *where, const char *name, H5T_class_t cls, const char *path) {
+  if (H5Aexists(obj, name) <= 0) return pt_error(PT_EFORMAT, "%s: attribute '%s' of %s is missing", path, name, where);
+  hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+  hid_t type = attr < 0 ? -1 : H5Aget_type(attr), space = attr < 0 ? -1 : H5Aget_space(attr);
+  const int ok = type >= 0 && space >= 0 && H5Tget_class(type) == cls && H5Sget_simple_extent_npoints(space) == 1;
+  if (type >= 0) H5Tclose(type);
+  if (space >= 0) H5Sclose(space);
+  if (attr >= 0) H5Aclose(attr);
+  if (!ok)
+    return pt_error(PT_EFORMAT, "%s: attribute '%s' of %s is not a single %s", path, name, where,
+                    cls == H5T_INTEGER ? "integer" : cls == H5T_FLOAT ? "floating-point number" : "string");
+  return PT_OK;
+}
+
+/* An integer attribute ≥ `min`. */
+static pt_status read_count(hid_t obj, const char *where, const char *name, int64_t min, int64_t *v, const char *path) {
+  PT_TRY(check_attr_type(obj, where, name, H5T_INTEGER, path));
+  PT_TRY(pt_h5_read_attr_int(obj, name, v, path));
+  if (*v < min)
+    return pt_error(PT_EFORMAT, "%s: attribute '%s' of %s is %lld (must be >= %lld)", path, name, where,
+                    (long long)*v, (long long)min);
+  return PT_OK;
+}
+
+/* /checkpoint/<name>: `count` finite values. */
+static pt_status read_finite(hid_t ck, const char *name, double *data, size_t count, const char *path) {
+  PT_TRY(pt_h5_read_doubles(ck, name, data, count, path));
+  for (size_t k = 0; k < count; k++)
+    if (!isfinite(data[k]))
+      return pt_error(PT_EFORMAT, "%s: /checkpoint/%s[%zu] is %g (not finite)", path, name, k, data[k]);
+  return PT_OK;
+}
+
+static pt_status read_checkpoint(hid_t ck, const char *path, pt_run_state *s) {
+  int64_t epoch = 0, step = 0, t = 0, offset = 0;
+  PT_TRY(read_count(ck, "/checkpoint", "epoch", 0, &epoch, path));
+  PT_TRY(read_count(ck, "/checkpoint", "step", 0, &step, path));
+  PT_TRY(read_count(ck, "/checkpoint", "optim_t", 0, &t, path));
+  /* written since interruptions stop mid-epoch; older files stop at epoch ends */
+  if (H5Aexists(ck, "batch_offset") > 0) PT_TRY(read_count(ck, "/checkpoint", "batch_offset", 0, &offset, path));
+  PT_TRY(check_attr_type(ck, "/checkpoint", "elapsed_seconds", H5T_FLOAT, path));
+  PT_TRY(pt_h5_read_attr_double(ck, "elapsed_seconds", &s->elapsed, path));
+  if (!isfinite(s->elapsed) || s->elapsed < 0.0)
+    return pt_error(PT_EFORMAT, "%s: attribute 'elapsed_seconds' of /checkpoint is %g (must be finite and >= 0)", path,
+                    s->elapsed);
+  /* the model's shape comes from the stored config; the caller checks it */
+  if (s->model) PT_TRY(read_finite(ck, "params", s->model->params, s->model->nparams, path));
+  if (s->optim) PT_TRY(read_finite(ck, "optim_m", s->optim->m, s->optim->n, path));
+  if (s->optim) PT_TRY(read_finite(ck, "optim_v", s->optim->v, s->optim->n, path));
+  if (s->loss_partial) {
+    if (H5Lexists(ck, "loss_partial", H5P_DEFAULT) > 0 || offset > 0)
+      PT_TRY(pt_h5_read_int64s(ck, "loss_partial", s->loss_partial, s->nloss_partial, path));
+    else
+      memset(s->loss_partial, 0, s->nloss_partial * sizeof *s->loss_partial);
+  }
+  s->epoch = epoch;
+  s->step = step;
+  s->batch_offset = offset;
+  if (s->optim) s->optim->t = (uint64_t)t;
+  return PT_OK;
+}
+
+/* The metrics table must be the epochs done: rows 1, 2, …, epoch, with steps
+ * that do not decrease and none beyond the checkpoint's. */
+static pt_status check_metrics(const pt_run_state *s, const char *path) {
+  if ((int64_t)s->nmetrics != s->epoch)
+    return pt_error(PT_EFORMAT, "%s: attribute 'epoch' of /checkpoint is %lld, but /metrics has %zu rows (one per "
+                                "epoch done)",
+                    path, (long long)s->epoch, s->nmetrics);
+  for (size_t k = 0; k < s->nmetrics; k++) {
+    const pt_metrics_row *m = &s->metrics[k];
+    if (m->epoch != (int64_t)k + 1)
+      return pt_error(PT_EFORMAT, "%s: /metrics row %zu has epoch %lld (expected %zu)", path, k, (long long)m->epoch,
+                      k + 1);
+    if (m->step < (k ? s->metrics[k - 1].step : 0) || m->step > s->step)
+      return pt_error(PT_EFORMAT, "%s: /metrics row %zu has step %lld (out of order, or beyond the checkpoint's %lld)",
+                      path, k, (long long)m->step, (long long)s->step);
+  }
+  return PT_OK;
+}
+
 static pt_status read_contents(hid_t file, const char *path, pt_run_state *s) {
   int64_t v;
+  PT_TRY(check_attr_type(file, "/", "config", H5T_STRING, path));
   PT_TRY(pt_h5_read_attr_string(file, "config", &s->config_ini, path));
-  PT_TRY(pt_h5_read_attr_int(file, "complete", &v, path));
+  PT_TRY(read_count(file, "/", "complete", 0, &v, path));
+  if (v > 1) return pt_error(PT_EFORMAT, "%s: attribute 'complete' of / is %lld (must be 0 or 1)", path, (long long)v);
   s->complete = (int)v;
-  PT_TRY(pt_h5_read_attr_int(file, "nranks", &v, path));
+  PT_TRY(read_count(file, "/", "nranks", 1, &v, path));
   s->nranks = (int)v;
-  PT_TRY(pt_h5_read_attr_int(file, "instance_groups", &v, path));
+  PT_TRY(read_count(file, "/", "instance_groups", 1, &v, path));
   s->instance_groups = (int)v;
-  PT_TRY(pt_h5_read_attr_int(file, "sample_groups", &v, path));
+  PT_TRY(read_count(file, "/", "sample_groups", 1, &v, path));
   s->sample_groups = (int)v;
   s->has_data_fingerprint = 0;
   if (H5Aexists(file, "data_fingerprint") > 0) {
@@ -219,21 +309,12 @@ static pt_status read_contents(hid_t file, const char *path, pt_run_state *s) {
   }
   if (H5Lexists(file, "checkpoint", H5P_DEFAULT) <= 0) return pt_error(PT_EFORMAT, "%s: no /checkpoint", path);
   hid_t ck = H5Gopen2(file, "checkpoint", H5P_DEFAULT);
-  int64_t epoch = 0, step = 0, t = 0;
-  pt_status st = pt_h5_read_attr_int(ck, "epoch", &epoch, path);
-  if (st == PT_OK) st = pt_h5_read_attr_int(ck, "step", &step, path);
-  if (st == PT_OK) st = pt_h5_read_attr_int(ck, "optim_t", &t, path);
-  if (st == PT_OK) st = pt_h5_read_attr_double(ck, "elapsed_seconds", &s->elapsed, path);
-  /* the model's shape comes from the stored config; the caller checks it */
-  if (st == PT_OK && s->model) st = pt_h5_read_doubles(ck, "params", s->model->params, s->model->nparams, path);
-  if (st == PT_OK && s->optim) st = pt_h5_read_doubles(ck, "optim_m", s->optim->m, s->optim->n, path);
-  if (st == PT_OK && s->optim) st = pt_h5_read_doubles(ck, "optim_v", s->optim->v, s->optim->n, path);
+  if (ck < 0) return pt_error(PT_EFORMAT, "%s: /checkpoint is not a group", path);
+  pt_status st = read_checkpoint(ck, path, s);
   H5Gclose(ck);
   PT_TRY(st);
-  s->epoch = epoch;
-  s->step = step;
-  if (s->optim) s->optim->t = (uint64_t)t;
 
+  if (H5Lexists(file, "metrics", H5P_DEFAULT) <= 0) return pt_error(PT_EFORMAT, "%s: no /metrics", path);
   hid_t set = H5Dopen2(file, "metrics", H5P_DEFAULT);
   if (set < 0) return pt_error(PT_EFORMAT, "%s: no /metrics", path);
   hid_t space = H5Dget_space(set), type = metrics_type();
@@ -258,7 +339,8 @@ static pt_status read_contents(hid_t file, const char *path, pt_run_state *s) {
   H5Tclose(type);
   H5Sclose(space);
   H5Dclose(set);
-  return st;
+  PT_TRY(st);
+  return check_metrics(s, path);
 }
 
 pt_status pt_runfile_read(const char *path, pt_run_state *s) {

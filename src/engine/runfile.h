@@ -12,8 +12,12 @@
  *     data_fingerprint ("fnv1a64:" and 16 hex digits: FNV-1a over the
  *     training and test parts' shapes, X and Y, in split order, before
  *     standardisation; absent in older files)
- *   /checkpoint  params, optim_m, optim_v; attributes epoch, step, optim_t,
- *                elapsed_seconds — everything the run needs to continue;
+ *   /checkpoint  params, optim_m, optim_v, loss_partial (int64: the fields of
+ *                the epoch's loss accumulator, summed over ranks); attributes
+ *                epoch, step, optim_t, elapsed_seconds, batch_offset (the
+ *                instances of epoch `epoch` + 1 already trained: 0 at an epoch
+ *                boundary, > 0 after an interruption; missing in older files,
+ *                read as 0) — everything the run needs to continue;
  *                x_mean, x_sd as in /model
  *   /model       (complete runs) params, and w [p] (+ attribute intercept) or
  *                W [d, p] + b [d]; x_mean [p], x_sd [p] when the model was
@@ -55,6 +59,10 @@ typedef struct pt_run_state {
   double elapsed;      /* wall seconds so far */
   uint64_t data_fingerprint; /* pt_train's hash of the run's data parts */
   int has_data_fingerprint;  /* 0: not stored (older files) */
+  int64_t batch_offset; /* instances of the epoch in progress already trained (0: at an epoch boundary) */
+  int64_t *loss_partial; /* borrowed: the epoch's loss accumulator so far, summed over ranks, as
+                            nloss_partial int64 fields; NULL: not written/read */
+  size_t nloss_partial;
   pt_model *model;     /* borrowed when writing, owned after pt_runfile_read */
   pt_optim *optim;     /* likewise */
   size_t nmetrics, cap_metrics;
@@ -70,7 +78,13 @@ pt_status pt_runfile_write(const char *path, const pt_run_state *s);
 /* Reads a snapshot: the config text, counters and metrics, and — when
  * s->model and s->optim are set (built by the caller from the stored config,
  * which a first call with them NULL returns) — the checkpointed parameters and
- * optimiser state into them. */
+ * optimiser state into them, and when s->loss_partial is set, the
+ * s->nloss_partial fields of the partial loss. Checks what it reads on its
+ * own: attribute types, counters ≥ 0, a finite elapsed time ≥ 0, arrays of the
+ * right length with finite values, one metrics row per epoch done with
+ * epochs 1, 2, … and steps that do not decrease (PT_EFORMAT naming the file
+ * and the field). What depends on the configuration (epoch < train.epochs,
+ * the step count) is the caller's to check. Not collective. */
 pt_status pt_runfile_read(const char *path, pt_run_state *s);
 
 /* Frees what a read allocated (config, metrics, and model/optim if owned). */

@@ -21,6 +21,7 @@
 #include "config_impl.h"
 #include "dist.h"
 #include "h5util.h"
+#include "interrupt.h"
 #include "perturb/config.h"
 #include "perturb/version.h"
 #include "runfile.h"
@@ -689,7 +690,13 @@ static void report_point(sweep_state *s, size_t index, pt_status st, const char 
     if (st == PT_OK && (!run.complete || run.nmetrics == 0))
       st = pt_error(PT_EFORMAT, "%s: not complete after training", run_path);
   }
-  if (st == PT_OK) {
+  if (st == PT_EINTR) {
+    /* not a failure: the point's checkpoint is where a restart continues */
+    const pt_status read = pt_runfile_read(run_path, &run);
+    printf("point %zu (%s): interrupted at epoch %lld, step %lld (checkpoint kept) [group %d]\n", index,
+           name ? name : "?", read == PT_OK ? (long long)run.epoch : -1LL, read == PT_OK ? (long long)run.step : -1LL,
+           s->group_id);
+  } else if (st == PT_OK) {
     const pt_metrics_row *m = &run.metrics[run.nmetrics - 1];
     printf("point %zu (%s): loss %.6g, test spearman %.6f, exact %.4f, %.2f s [group %d]\n", index,
            name ? name : "?", m->train_loss, m->test_spearman, m->test_exact, seconds, s->group_id);
@@ -748,14 +755,20 @@ static void run_points(sweep_state *s, MPI_Comm comm, const int *todo, int ntodo
   MPI_Barrier(comm); /* the counter is set before anyone takes from it */
   for (;;) {
     int64_t next = 0;
+    /* A signal on any rank of the group (pending, or the one its last point
+     * stopped for): hand out no more points. The counter jumps past the end,
+     * so that every other group stops when its current point is done (under
+     * a scheduler they are signalled too, and stop at their next step). */
+    int sig = pt_interrupt_agreed() ? pt_interrupt_agreed() : pt_interrupt_pending();
+    MPI_Allreduce(MPI_IN_PLACE, &sig, 1, MPI_INT, MPI_MAX, s->group);
     if (s->grank == 0) {
-      const int64_t one = 1;
+      const int64_t step = sig ? ntodo : 1;
       MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win);
-      MPI_Fetch_and_op(&one, &next, MPI_INT64_T, 0, 0, MPI_SUM, win);
+      MPI_Fetch_and_op(&step, &next, MPI_INT64_T, 0, 0, MPI_SUM, win);
       MPI_Win_unlock(0, win);
     }
     MPI_Bcast(&next, 1, MPI_INT64_T, 0, s->group);
-    if (next >= ntodo) break;
+    if (sig || next >= ntodo) break;
     run_point(s, (size_t)(todo[next] / 2), todo[next] % 2);
   }
   MPI_Win_free(&win);
@@ -848,15 +861,27 @@ pt_status pt_sweep(const pt_sweep_options *o, MPI_Comm comm) {
     const pt_status failed = agree_failures(&s, comm, &nfailed, &first);
     char first_message[1024];
     snprintf(first_message, sizeof first_message, "%s", pt_last_error());
+    /* SIGTERM/SIGINT on any rank, unless every point finished anyway: the
+     * sweep stops like a run (one line, exit 128 + signal), and a restart
+     * continues each stopped point from its checkpoint */
+    int sig = pt_interrupt_agreed() ? pt_interrupt_agreed() : pt_interrupt_pending();
+    MPI_Allreduce(MPI_IN_PLACE, &sig, 1, MPI_INT, MPI_MAX, comm);
 
     /* The summary, rebuilt from the point files (the durable state), also
      * after failures: the finished points are worth having. */
     size_t ncomplete = 0;
     st = rank == 0 ? write_sweep_file(o->out_dir, &p, 1, &ncomplete) : PT_OK;
-    if (st == PT_OK && rank == 0 && failed == PT_OK && ncomplete != p.npoints)
+    if (st == PT_OK && rank == 0 && failed == PT_OK && ncomplete != p.npoints && !sig)
       st = pt_error(PT_EFORMAT, "%zu of %zu point files are not complete after the sweep: start it again",
                     p.npoints - ncomplete, p.npoints);
     st = pt_dist_agree(comm, st);
+    MPI_Bcast(&ncomplete, (int)sizeof ncomplete, MPI_BYTE, 0, comm);
+    if (st == PT_OK && sig && ncomplete != p.npoints) {
+      pt_interrupt_set_agreed(sig);
+      st = pt_error(PT_EINTR, "interrupted by %s: %zu of %zu points complete (%s); start the sweep again with the "
+                              "same arguments to continue",
+                    pt_interrupt_name(sig), ncomplete, p.npoints, o->out_dir);
+    }
     if (st == PT_OK && failed != PT_OK) {
       char *name = point_name(&p, (size_t)first);
       /* the advice first: the nested message may be long enough to be cut */

@@ -8,6 +8,7 @@
 #include <gsl/gsl_randist.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "check.h"
 #include "dist.h"
+#include "interrupt.h"
 #include "metrics.h"
 #include "model.h"
 #include "optim.h"
@@ -239,7 +241,7 @@ static pt_status alloc_buffers(batch_buffers *b, size_t B, size_t d, size_t npar
   b->rows = malloc(B * sizeof *b->rows);
   b->ids = malloc(B * sizeof *b->ids);
   b->theta = malloc(B * d * sizeof *b->theta);
-  b->G = malloc((B * d + 1) * sizeof *b->G); /* + 1: the failure flag of a step */
+  b->G = malloc((B * d + 2) * sizeof *b->G); /* + 2: the failure and interruption flags of a step */
   b->yone = malloc(d * sizeof *b->yone);
   b->grad = malloc(nparams * sizeof *b->grad);
   b->order = malloc(n * sizeof *b->order);
@@ -250,6 +252,10 @@ static pt_status alloc_buffers(batch_buffers *b, size_t B, size_t d, size_t npar
   }
   return PT_OK;
 }
+
+/* The epoch's loss accumulator (pt_exact_sum, plain int64 fields) as
+ * checkpoints store it: the number of its int64 fields. */
+#define LOSS_FIELDS (sizeof(pt_exact_sum) / sizeof(int64_t))
 
 /* The run: everything the loop needs. */
 typedef struct run {
@@ -265,6 +271,7 @@ typedef struct run {
   size_t d, M; /* labels; samples per instance (1 for losses without noise) */
   int64_t total_steps;
   uint64_t fingerprint; /* data_fingerprint of the parts */
+  int64_t loss_saved[LOSS_FIELDS]; /* the partial loss of an interrupted epoch (checkpoint), summed over ranks */
 } run;
 
 /* The schedule's factor on the learning rate before step `t` (0-based). */
@@ -324,18 +331,36 @@ static pt_status batch_gradients(run *r, size_t count, uint64_t epoch, pt_exact_
   return PT_OK;
 }
 
-/* One optimisation step on the batch r->buf.rows[0..count). */
-static pt_status train_step(run *r, size_t count, uint64_t epoch, pt_exact_sum *loss_sum, MPI_Comm comm) {
+/* This rank's weight in the interruption flag: SIGINT counts 1, SIGTERM more
+ * than all ranks' SIGINTs together, so the sum says which to report (SIGTERM,
+ * a scheduler's, if any rank got it) and stays an exact small integer. */
+static double interrupt_weight(const run *r) {
+  const int sig = pt_interrupt_pending();
+  return sig == 0 ? 0.0 : sig == SIGINT ? 1.0 : (double)r->dc.nranks + 1.0;
+}
+
+/* The signal a summed interruption flag stands for (0: none). */
+static int interrupt_signal(const run *r, double sum) {
+  return sum == 0.0 ? 0 : sum < (double)r->dc.nranks + 1.0 ? SIGINT : SIGTERM;
+}
+
+/* One optimisation step on the batch r->buf.rows[0..count). *stop becomes the
+ * signal some rank received (the same on every rank), 0 if none: the step is
+ * taken all the same, and the caller stops after it. */
+static pt_status train_step(run *r, size_t count, uint64_t epoch, pt_exact_sum *loss_sum, int *stop, MPI_Comm comm) {
   const size_t d = r->d;
   for (size_t k = 0; k < count; k++) r->buf.ids[k] = (uint64_t)r->buf.rows[k];
   pt_perturbed_set_stream(r->perturbed, (uint64_t)r->s.seed, epoch);
   const pt_status st = batch_gradients(r, count, epoch, loss_sum);
   /* Every row of G has one owner (or integer partial sums): the sum is exact,
-   * and every rank ends with the same G. The extra last entry counts failed
-   * ranks, so that checking for errors costs no message of its own. */
+   * and every rank ends with the same G. The extra last entries count failed
+   * and signalled ranks, so that checking for errors and signals costs no
+   * message of its own. */
   r->buf.G[count * d] = st == PT_OK ? 0.0 : 1.0;
-  MPI_Allreduce(MPI_IN_PLACE, r->buf.G, (int)(count * d + 1), MPI_DOUBLE, MPI_SUM, comm);
+  r->buf.G[count * d + 1] = interrupt_weight(r);
+  MPI_Allreduce(MPI_IN_PLACE, r->buf.G, (int)(count * d + 2), MPI_DOUBLE, MPI_SUM, comm);
   if (r->buf.G[count * d] != 0.0) return pt_dist_agree(comm, st);
+  *stop = interrupt_signal(r, r->buf.G[count * d + 1]);
   if (r->s.loss == LOSS_FY)
     for (size_t k = 0; k < count; k++) {
       const double *y = r->train->Y + r->buf.rows[k] * d;
@@ -490,8 +515,40 @@ static void teardown(run *r) {
   pt_dataset_free(&r->test);
 }
 
+/* The checkpoint's position must be one this configuration reaches (the
+ * reader checked what it can alone): an epoch not yet done, a batch boundary
+ * inside it, and the step count, optimiser step count, metrics rows and
+ * partial loss that go with them. Not collective. */
+static pt_status check_position(const run *r, const char *path, const pt_run_state *c) {
+  const int64_t B = r->s.batch, n = (int64_t)r->train->n, per_epoch = (n + B - 1) / B;
+  if (c->epoch >= r->s.epochs)
+    return pt_error(PT_EFORMAT, "cannot resume '%s': /checkpoint epoch = %lld, but the run has %lld epochs", path,
+                    (long long)c->epoch, (long long)r->s.epochs);
+  if (c->batch_offset >= n || c->batch_offset % B != 0)
+    return pt_error(PT_EFORMAT, "cannot resume '%s': /checkpoint batch_offset = %lld is not a batch start among the "
+                                "%lld training instances (batches of %lld)",
+                    path, (long long)c->batch_offset, (long long)n, (long long)B);
+  const int64_t step = c->epoch * per_epoch + c->batch_offset / B;
+  if (c->step != step)
+    return pt_error(PT_EFORMAT, "cannot resume '%s': /checkpoint step = %lld, but epoch %lld and batch_offset %lld "
+                                "mean step %lld",
+                    path, (long long)c->step, (long long)c->epoch, (long long)c->batch_offset, (long long)step);
+  if (r->optim->t != (uint64_t)step)
+    return pt_error(PT_EFORMAT, "cannot resume '%s': /checkpoint optim_t = %llu, but step = %lld", path,
+                    (unsigned long long)r->optim->t, (long long)step);
+  for (size_t k = 0; k < c->nmetrics; k++)
+    if (c->metrics[k].step != ((int64_t)k + 1) * per_epoch)
+      return pt_error(PT_EFORMAT, "cannot resume '%s': /metrics row %zu has step %lld, expected %lld", path, k,
+                      (long long)c->metrics[k].step, ((long long)k + 1) * (long long)per_epoch);
+  for (size_t f = 0; f < LOSS_FIELDS && c->batch_offset == 0; f++)
+    if (r->loss_saved[f] != 0)
+      return pt_error(PT_EFORMAT, "cannot resume '%s': /checkpoint loss_partial is not zero at an epoch start", path);
+  return PT_OK;
+}
+
 /* Resuming: the stored configuration must be the one given, and the
- * checkpoint fills the model and optimiser. */
+ * checkpoint fills the model, the optimiser and the position in the run,
+ * each value checked first. Collective. */
 static pt_status resume(run *r, const pt_config *cfg, const char *path, pt_run_state *state, MPI_Comm comm) {
   pt_run_state stored = {0};
   pt_status st = pt_runfile_read(path, &stored);
@@ -511,10 +568,14 @@ static pt_status resume(run *r, const pt_config *cfg, const char *path, pt_run_s
   PT_TRY(pt_dist_agree(comm, st));
   stored.model = r->model;
   stored.optim = r->optim;
+  stored.loss_partial = r->loss_saved;
+  stored.nloss_partial = LOSS_FIELDS;
   st = pt_runfile_read(path, &stored);
+  if (st == PT_OK) st = check_position(r, path, &stored);
   if (st == PT_OK) {
     state->epoch = stored.epoch;
     state->step = stored.step;
+    state->batch_offset = stored.batch_offset;
     state->elapsed = stored.elapsed;
     for (size_t k = 0; k < stored.nmetrics && st == PT_OK; k++) st = pt_run_add_metrics(state, &stored.metrics[k]);
   }
@@ -523,21 +584,56 @@ static pt_status resume(run *r, const pt_config *cfg, const char *path, pt_run_s
   return pt_dist_agree(comm, st);
 }
 
-/* The epochs from state->epoch on: steps, evaluation, metrics, checkpoints. */
+/* Every rank's pending signal, agreed (one message): for the stop before the
+ * first step, when a signal came during loading. */
+static int agree_interrupt(const run *r, MPI_Comm comm) {
+  double w = interrupt_weight(r);
+  MPI_Allreduce(MPI_IN_PLACE, &w, 1, MPI_DOUBLE, MPI_SUM, comm);
+  return interrupt_signal(r, w);
+}
+
+/* After a signal: the checkpoint at the step boundary where the ranks
+ * stopped, and PT_EINTR with the line to print. Collective. */
+static pt_status stop_interrupted(run *r, pt_run_state *state, const pt_train_options *opt, int sig, double t_start,
+                                  MPI_Comm comm) {
+  state->elapsed = MPI_Wtime() - t_start;
+  PT_TRY(snapshot(r, state, opt->out_path, comm));
+  pt_interrupt_set_agreed(sig);
+  return pt_error(PT_EINTR, "interrupted by %s at epoch %lld, step %lld; continue with --resume",
+                  pt_interrupt_name(sig), (long long)state->epoch, (long long)state->step);
+}
+
+/* The epochs from state->epoch on (from state->batch_offset in the first):
+ * steps, evaluation, metrics, checkpoints; on SIGTERM/SIGINT, a checkpoint at
+ * the next step boundary and PT_EINTR. */
 static pt_status train_sgd(run *r, pt_run_state *state, const pt_train_options *opt, MPI_Comm comm) {
   const size_t n = r->train->n, B = (size_t)r->s.batch, d = r->d;
   const double t_start = MPI_Wtime() - state->elapsed, t_session = MPI_Wtime();
-  const int64_t first_epoch = state->epoch;
+  const int64_t first_step = state->step;
+  int stop = agree_interrupt(r, comm);
+  if (stop) return stop_interrupted(r, state, opt, stop, t_start, comm);
   pt_status st = PT_OK;
-  for (int64_t epoch = state->epoch; epoch < r->s.epochs && st == PT_OK; epoch++) {
+  for (int64_t epoch = state->epoch; epoch < r->s.epochs && st == PT_OK && !stop; epoch++) {
     const double t_epoch = MPI_Wtime();
+    const size_t start = (size_t)state->batch_offset; /* > 0: an interrupted epoch, continued */
     pt_exact_sum loss_sum = {{0}};
+    /* the other ranks' shares are in the stored sum: one rank adds it back */
+    if (start > 0 && r->dc.rank == 0) memcpy(&loss_sum, r->loss_saved, sizeof loss_sum);
+    memset(r->loss_saved, 0, sizeof r->loss_saved);
+    state->batch_offset = 0;
     shuffle(r, (uint64_t)epoch);
-    for (size_t b0 = 0; b0 < n && st == PT_OK; b0 += B) {
+    for (size_t b0 = start; b0 < n && st == PT_OK; b0 += B) {
       const size_t count = n - b0 < B ? n - b0 : B;
       memcpy(r->buf.rows, r->buf.order + b0, count * sizeof *r->buf.rows);
-      st = train_step(r, count, (uint64_t)epoch, &loss_sum, comm);
+      st = train_step(r, count, (uint64_t)epoch, &loss_sum, &stop, comm);
       state->step++;
+      if (st == PT_OK && stop && b0 + count < n) {
+        /* mid-epoch: the position and the loss so far go into the checkpoint */
+        pt_exact_sum_allreduce(&loss_sum, comm);
+        memcpy(r->loss_saved, &loss_sum, sizeof loss_sum);
+        state->batch_offset = (int64_t)(b0 + count);
+        return stop_interrupted(r, state, opt, stop, t_start, comm);
+      }
     }
     if (st != PT_OK) break;
     pt_exact_sum_allreduce(&loss_sum, comm);
@@ -547,7 +643,7 @@ static pt_status train_sgd(run *r, pt_run_state *state, const pt_train_options *
                           .train_loss = pt_exact_sum_value(&loss_sum) / (double)n,
                           .test_spearman = NAN,
                           .test_exact = NAN,
-                          .label_perturbations_per_s = (double)n * (double)r->M * (double)d / epoch_seconds,
+                          .label_perturbations_per_s = (double)(n - start) * (double)r->M * (double)d / epoch_seconds,
                           .train_spearman = NAN,
                           .train_exact = NAN};
     state->epoch = epoch + 1;
@@ -558,9 +654,13 @@ static pt_status train_sgd(run *r, pt_run_state *state, const pt_train_options *
     row.wall_seconds = state->elapsed;
     /* agreed, so that no rank goes on to a collective snapshot alone */
     st = pt_dist_agree(comm, pt_run_add_metrics(state, &row));
+    /* by steps, not epochs: a resumed run's first epoch may be partial */
     if (r->dc.rank == 0)
       report(r, &row, opt->json,
-             (MPI_Wtime() - t_session) / (double)(state->epoch - first_epoch) * (double)(r->s.epochs - state->epoch));
+             (MPI_Wtime() - t_session) / (double)(state->step - first_step) * (double)(r->total_steps - state->step));
+    /* a signal in the epoch's last step: the epoch is done, stop at its end
+     * (after the last epoch the run is complete: nothing to stop) */
+    if (st == PT_OK && stop && !last) return stop_interrupted(r, state, opt, stop, t_start, comm);
     if (st == PT_OK && !last && r->s.checkpoint_every > 0 && state->epoch % r->s.checkpoint_every == 0)
       st = snapshot(r, state, opt->out_path, comm);
   }
@@ -597,6 +697,8 @@ pt_status pt_train(const pt_config *cfg, const pt_train_options *opt, MPI_Comm c
   pt_status st = pt_dist_agree(comm, rank == 0 ? check_output(opt) : PT_OK);
   if (st == PT_OK) st = setup(&r, cfg, comm);
   pt_run_state state = {0};
+  state.loss_partial = r.loss_saved;
+  state.nloss_partial = LOSS_FIELDS;
   if (st == PT_OK) st = pt_dist_agree(comm, pt_config_to_ini(cfg, &state.config_ini));
   if (st == PT_OK && opt->resume) st = resume(&r, cfg, opt->out_path, &state, comm);
   if (st != PT_OK) {
@@ -617,6 +719,9 @@ pt_status pt_train(const pt_config *cfg, const pt_train_options *opt, MPI_Comm c
             "sample groups\n",
             r.train->n, r.test->n, r.d, pt_model_kind_name(r.model->kind), r.dc.nranks, r.dc.instance_groups,
             r.dc.sample_groups);
+  if (rank == 0 && opt->resume)
+    fprintf(opt->json ? stderr : stdout, "perturb train: resumed %s from epoch %lld (step %lld)\n", opt->out_path,
+            (long long)state.epoch, (long long)state.step);
 
   st = r.s.loss == LOSS_RIDGE ? train_ridge(&r, &state, opt, comm) : train_sgd(&r, &state, opt, comm);
   if (st == PT_OK) {
