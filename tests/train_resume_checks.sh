@@ -48,9 +48,13 @@ def unfinished(src, dst, offset):
         step = per_epoch + (1 if offset else 0)
         for k, v in [("epoch", 1), ("step", step), ("optim_t", step), ("batch_offset", offset)]:
             c.attrs[k] = np.int64(v)
+        fields = 4  # the int64 fields of the loss accumulator (runfile.h)
         if "loss_partial" in c:  # (files from before interruptions stopped mid-epoch lack it)
+            fields = c["loss_partial"].shape[0]
             del c["loss_partial"]
-        c["loss_partial"] = np.array([123456789 if offset else 0], dtype=np.int64)
+        partial = np.zeros(fields, dtype=np.int64)
+        partial[0] = 123456789 if offset else 0
+        c["loss_partial"] = partial
 
 unfinished(f"{t}/done.h5", f"{t}/good.h5", 0)
 unfinished(f"{t}/done.h5", f"{t}/mid.h5", 4)
@@ -112,8 +116,8 @@ case("nranks_zero", "good", attr("nranks", np.int64(0), where="/"))
 case("offset_not_batch", "mid", attr("batch_offset", np.int64(3)))
 case("offset_beyond", "mid", attr("batch_offset", np.int64(10**6)))
 case("loss_partial_missing", "mid", dataset("loss_partial", None))
-case("loss_partial_length", "mid", dataset("loss_partial", np.zeros(3, dtype=np.int64)))
-case("loss_partial_at_epoch_start", "good", dataset("loss_partial", np.array([5], dtype=np.int64)))
+case("loss_partial_length", "mid", dataset("loss_partial", np.zeros(7, dtype=np.int64)))
+case("loss_partial_at_epoch_start", "good", dataset("loss_partial", np.array([5, 0, 0, 0], dtype=np.int64)))
 PY
 
 # refused NAME FIELD: --resume of NAME.h5 fails with one line naming the file
