@@ -11,6 +11,7 @@
 #include "check.h"
 #include "perturb/data.h"
 #include "data_impl.h"
+#include "files.h"
 
 static const char fn[] = "pt_dataset_import_csv";
 
@@ -166,8 +167,9 @@ pt_status pt_dataset_import_csv(const char *path, pt_dataset **out) {
   PT_CHECK_PTR(fn, out);
   *out = NULL;
   PT_CHECK_PTR(fn, path);
-  FILE *f = fopen(path, "r");
-  if (f == NULL) return pt_error(PT_EIO, "%s: cannot open '%s': %s", fn, path, strerror(errno));
+  char why[128]; /* a FIFO or a directory is refused, never waited on */
+  FILE *f = pt_file_open_input(path, why, sizeof why);
+  if (f == NULL) return pt_error(PT_EIO, "%s: cannot open '%s': %s", fn, path, why);
 
   char *line = NULL, **fields = NULL;
   unsigned char *seen = NULL;
