@@ -50,9 +50,14 @@ INI
 G=$tmp/good.ini
 "$perturb" gen "$G" --out "$tmp/data.h5" >/dev/null || { echo "FAIL: cannot generate data"; exit 1; }
 printf 'f1,f2,r1,r2,r3\n1,2,1,2,3\n3,4,3,1,2\n5,6,2,3,1\n7,8,1,3,2\n' > "$tmp/rank.csv"
+# item 10's cases try to overwrite copies (V, D): on code that does, the
+# other items' cases still get intact inputs
+V=$tmp/victim.ini V2=$tmp/victim2.ini D=$tmp/victim.h5
+cp "$G" "$V"
+cp "$G" "$V2"
+cp "$tmp/data.h5" "$D"
 cp "$tmp/data.h5" "$tmp/data.orig"
 cp "$tmp/rank.csv" "$tmp/rank.orig"
-cp "$G" "$tmp/good.orig"
 
 # ---- issue #8 item 10: only regular files are written; never an input -----
 mkfifo "$tmp/fifo.out"
@@ -66,22 +71,23 @@ if mknod "$tmp/null" c 1 3 2>/dev/null; then
 else
   echo "note: mknod not permitted here: the device case is covered by the FIFO case only"
 fi
-expect "--out is the training data" "it is the input '$tmp/data.h5'" -- train "$G" data.train="$tmp/data.h5" \
-  --out "$tmp/data.h5" --force
-expect "--out is the test data" "is the input" -- train "$G" data.train="$tmp/data.h5" data.test="$tmp/data.h5" \
-  --out "$tmp/data.h5" --force
-ln "$tmp/data.h5" "$tmp/hardlink.h5"
-expect "--out is a hard link to the data" "is the input" -- train "$G" data.train="$tmp/data.h5" \
+expect "--out is the training data" "it is the input '$D'" -- train "$G" data.train="$D" \
+  --out "$D" --force
+expect "--out is the test data" "is the input" -- train "$G" data.train="$D" data.test="$D" \
+  --out "$D" --force
+ln "$D" "$tmp/hardlink.h5"
+expect "--out is a hard link to the data" "is the input" -- train "$G" data.train="$D" \
   --out "$tmp/hardlink.h5" --force
-expect "--out is the configuration" "is the input '$G'" -- train "$G" --out "$G" --force
+expect "--out is the configuration" "is the input '$V'" -- train "$V" --out "$V" --force
 expect "--out is the CSV (data.dataset)" "is the input" -- train "$G" data.dataset=rank data.csv_dir="$tmp" \
   --out "$tmp/rank.csv" --force
 expect "import --out is the CSV" "is the input '$tmp/rank.csv'" --np 1 -- import "$tmp/rank.csv" \
   --out "$tmp/rank.csv" --force
-expect "gen --out is the configuration" "is the input '$G'" --np 1 -- gen "$G" --out "$G" --force
-cmp -s "$tmp/data.h5" "$tmp/data.orig" && pass "the dataset is unchanged" || fail "the dataset was overwritten"
+expect "gen --out is the configuration" "is the input '$V2'" --np 1 -- gen "$V2" --out "$V2" --force
+cmp -s "$D" "$tmp/data.orig" && pass "the dataset is unchanged" || fail "the dataset was overwritten"
 cmp -s "$tmp/rank.csv" "$tmp/rank.orig" && pass "the CSV is unchanged" || fail "the CSV was overwritten"
-cmp -s "$G" "$tmp/good.orig" && pass "the configuration is unchanged" || fail "the configuration was overwritten"
+cmp -s "$V" "$G" && cmp -s "$V2" "$G" && pass "the configuration is unchanged" ||
+  fail "the configuration was overwritten"
 
 # ---- item 12: a FIFO as an input is refused, not waited on -----------------
 mkfifo "$tmp/fifo.ini" "$tmp/fifo.csv" "$tmp/fifo.h5"

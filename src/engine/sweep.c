@@ -449,7 +449,8 @@ static pt_status write_point(hid_t points, const sweep_plan *p, const char *dir,
   return st;
 }
 
-/* Writes DIR/sweep.h5 whole (temporary file, flushed, renamed): the
+/* Writes DIR/sweep.h5 whole (built in memory, then a temporary file, flushed,
+ * renamed: pt_h5_save_memory): the
  * description, and with `final` also every point and /summary, rebuilt from
  * the point files; *ncomplete = the points complete (final only). Rank 0. */
 static pt_status write_sweep_file(const char *dir, const sweep_plan *p, int final, size_t *ncomplete) {
