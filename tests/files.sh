@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/checks.sh"
 first=
 cleanup() {
-  [ -n "$first" ] && kill -9 "$first" 2>/dev/null
+  [ -n "$first" ] && kill -TERM "$first" 2>/dev/null
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -48,7 +48,7 @@ epochs = 2
 batch_size = 4
 INI
 G=$tmp/good.ini
-"$perturb" gen "$G" --out "$tmp/data.h5" >/dev/null || { echo "FAIL: cannot generate data"; exit 1; }
+mpirun -q -n 1 "$perturb" gen "$G" --out "$tmp/data.h5" >/dev/null || { echo "FAIL: cannot generate data"; exit 1; }
 printf 'f1,f2,r1,r2,r3\n1,2,1,2,3\n3,4,3,1,2\n5,6,2,3,1\n7,8,1,3,2\n' > "$tmp/rank.csv"
 # item 10's cases try to overwrite copies (V, D): on code that does, the
 # other items' cases still get intact inputs
@@ -58,6 +58,7 @@ cp "$G" "$V2"
 cp "$tmp/data.h5" "$D"
 cp "$tmp/data.h5" "$tmp/data.orig"
 cp "$tmp/rank.csv" "$tmp/rank.orig"
+cp "$tmp/rank.csv" "$tmp/rank2.csv"
 
 # ---- issue #8 item 10: only regular files are written; never an input -----
 mkfifo "$tmp/fifo.out"
@@ -81,11 +82,11 @@ expect "--out is a hard link to the data" "is the input" -- train "$G" data.trai
 expect "--out is the configuration" "is the input '$V'" -- train "$V" --out "$V" --force
 expect "--out is the CSV (data.dataset)" "is the input" -- train "$G" data.dataset=rank data.csv_dir="$tmp" \
   --out "$tmp/rank.csv" --force
-expect "import --out is the CSV" "is the input '$tmp/rank.csv'" --np 1 -- import "$tmp/rank.csv" \
-  --out "$tmp/rank.csv" --force
+expect "import --out is the CSV" "is the input '$tmp/rank2.csv'" --np 1 -- import "$tmp/rank2.csv" \
+  --out "$tmp/rank2.csv" --force
 expect "gen --out is the configuration" "is the input '$V2'" --np 1 -- gen "$V2" --out "$V2" --force
 cmp -s "$D" "$tmp/data.orig" && pass "the dataset is unchanged" || fail "the dataset was overwritten"
-cmp -s "$tmp/rank.csv" "$tmp/rank.orig" && pass "the CSV is unchanged" || fail "the CSV was overwritten"
+cmp -s "$tmp/rank.csv" "$tmp/rank.orig" && cmp -s "$tmp/rank2.csv" "$tmp/rank.orig" && pass "the CSV is unchanged" || fail "the CSV was overwritten"
 cmp -s "$V" "$G" && cmp -s "$V2" "$G" && pass "the configuration is unchanged" ||
   fail "the configuration was overwritten"
 
@@ -103,21 +104,21 @@ expect "FIFO as the run file (eval)" "fifo.h5': not a regular file (a FIFO)" -- 
 expect "FIFO as the file of info" "not a regular file (a FIFO)" --np 1 -- info "$tmp/fifo.h5"
 
 # ---- item 13: a second train on the same --out stops at once ---------------
-# The first (one process, no mpirun, so that SIGKILL reaches it) runs until it
-# is killed (far more epochs than it gets to); the
+# The first runs until it is killed (far more epochs than it gets to); the
 # second, short, is started once the first has printed its header, i.e. holds
 # the lock; it must fail at once rather than write the same file.
-"$perturb" train "$G" synthetic.n=2000 train.epochs=1000000 train.checkpoint_every=0 \
+mpirun -q -n 1 "$perturb" train "$G" synthetic.n=2000 train.epochs=1000000 train.checkpoint_every=0 \
   --out "$tmp/shared.h5" >"$tmp/first.out" 2>&1 </dev/null &
 first=$!
 for _ in $(seq 600); do grep -q "perturb train:" "$tmp/first.out" && break; sleep 0.1; done
 grep -q "perturb train:" "$tmp/first.out" || fail "the first train did not start: $(head -2 "$tmp/first.out")"
 expect "a second train on the same --out" "is in use by another perturb run" -- train "$G" --out "$tmp/shared.h5"
 expect "a second train on the same --out, --force" "$tmp/shared.h5.lock" -- train "$G" --out "$tmp/shared.h5" --force
-kill -9 "$first" 2>/dev/null
+kill -TERM "$first" 2>/dev/null # mpirun passes it on to its rank
 wait "$first" 2>/dev/null
 first=
-# the lock died with its holder: the file can be trained on now
+# the lock went with its holder (mpirun returns once its rank has exited):
+# the file can be trained on now
 mpirun -q -n 2 "$perturb" train "$G" --out "$tmp/shared.h5" --force >/dev/null 2>"$tmp/err" </dev/null &&
   pass "after the first is killed the run file can be written" ||
   fail "after the first is killed: $(cat "$tmp/err")"
@@ -132,7 +133,7 @@ expect "--out is empty" "empty" -- train "$G" --out "" --force
 grep -q "^epoch" "$tmp/out" && fail "--out empty: trained before refusing" || pass "--out empty: no training"
 
 # ---- item 15: --resume removes the stale temporaries of its run file -------
-"$perturb" train "$G" train.epochs=3 --out "$tmp/cut.h5" >/dev/null 2>&1
+mpirun -q -n 1 "$perturb" train "$G" train.epochs=3 --out "$tmp/cut.h5" >/dev/null 2>&1
 # a run killed before its last snapshot: complete = 0, no /model
 /usr/bin/python3 - "$tmp/cut.h5" <<'PY'
 import sys, h5py

@@ -58,8 +58,8 @@ SW=(sweep "$G" --grid train.seed=1,2 --out "$full/sw")
 mkdir "$tmp/before"
 ok=1
 mpirun -q -n 2 "$perturb" train "$G" --out "$full/run.h5" >/dev/null </dev/null || ok=0
-"$perturb" import "$tmp/rank.csv" --out "$full/rank.h5" >/dev/null || ok=0
-"$perturb" gen "$G" --out "$full/gen.h5" >/dev/null || ok=0
+mpirun -q -n 1 "$perturb" import "$tmp/rank.csv" --out "$full/rank.h5" >/dev/null || ok=0
+mpirun -q -n 1 "$perturb" gen "$G" --out "$full/gen.h5" >/dev/null || ok=0
 mpirun -q -n 2 "$perturb" "${SW[@]}" >/dev/null </dev/null || ok=0
 [ $ok = 1 ] || { echo "FAIL: cannot write the first files"; exit 1; }
 cp "$full/run.h5" "$full/rank.h5" "$full/gen.h5" "$full/sw/sweep.h5" "$tmp/before/"
