@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # files_full.sh PERTURB: a full disk (issue #8 item 11), on a real full
 # filesystem: a small tmpfs, mounted here (as root; otherwise the test says
-# so and is skipped, exit 77). Each of train, import, gen and sweep first
+# so and is skipped, exit 77). Each of train, train --resume, import, gen and sweep first
 # writes its file while there is room, then, with the disk filled, writes it
 # again; then: exit status 1 (not a crash: 134/139), exactly one line on
 # stderr naming the file and "No space left on device", no temporary left,
@@ -61,8 +61,17 @@ mpirun -q -n 2 "$perturb" train "$G" --out "$full/run.h5" >/dev/null </dev/null 
 mpirun -q -n 1 "$perturb" import "$tmp/rank.csv" --out "$full/rank.h5" >/dev/null || ok=0
 mpirun -q -n 1 "$perturb" gen "$G" --out "$full/gen.h5" >/dev/null || ok=0
 mpirun -q -n 2 "$perturb" "${SW[@]}" >/dev/null </dev/null || ok=0
+# a run in progress: its last snapshot says complete = 0 (as a killed run's)
+mpirun -q -n 2 "$perturb" train "$G" --out "$full/cut.h5" >/dev/null </dev/null || ok=0
+/usr/bin/python3 - "$full/cut.h5" <<'PY' || ok=0
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    f.attrs["complete"] = 0
+    f.attrs["status"] = "running"
+    del f["model"]
+PY
 [ $ok = 1 ] || { echo "FAIL: cannot write the first files"; exit 1; }
-cp "$full/run.h5" "$full/rank.h5" "$full/gen.h5" "$full/sw/sweep.h5" "$tmp/before/"
+cp "$full/run.h5" "$full/cut.h5" "$full/rank.h5" "$full/gen.h5" "$full/sw/sweep.h5" "$tmp/before/"
 
 # fill the disk
 dd if=/dev/zero of="$full/filler" bs=4096 >/dev/null 2>&1
@@ -72,6 +81,7 @@ fi
 rm -f "$full/one-more-byte"
 
 expect_full "train on a full disk" "$full/run.h5" --np 2 -- train "$G" --out "$full/run.h5" --force
+expect_full "train --resume on a full disk" "$full/cut.h5" --np 2 -- train "$G" --out "$full/cut.h5" --resume
 expect_full "import on a full disk" "$full/rank.h5" -- import "$tmp/rank.csv" --out "$full/rank.h5" --force
 expect_full "gen on a full disk" "$full/gen.h5" -- gen "$G" --out "$full/gen.h5" --force
 expect_full "sweep on a full disk" "$full/sw/sweep.h5" --np 2 -- "${SW[@]}"
@@ -81,6 +91,7 @@ left=$(find "$full" -name '*.tmp.*' -o -name '*.probe.*' -o -name '*.lock' ! -na
 import sys, h5py
 d = sys.argv[1]
 with h5py.File(f"{d}/run.h5") as f: assert int(f.attrs["complete"]) == 1 and len(f["metrics"]) == 2
+with h5py.File(f"{d}/cut.h5") as f: assert int(f.attrs["complete"]) == 0 and "checkpoint" in f
 with h5py.File(f"{d}/rank.h5") as f: assert f["X"].shape == (4, 2)
 with h5py.File(f"{d}/sw/sweep.h5") as f: assert int(f.attrs["complete"]) == 1 and len(f["summary"]) == 2
 PY
