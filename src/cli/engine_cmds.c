@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "dist.h"
+#include "files.h"
 #include "metrics.h"
 #include "model.h"
 #include "perturb/config.h"
@@ -143,7 +144,7 @@ int pt_cli_train(int argc, char **argv) {
   if (a.force && a.resume) return usage_error("train", "--force and --resume exclude each other", NULL);
   pt_config *cfg = NULL;
   if (build_config(a.positional[0], a.overrides, a.noverrides, &cfg) != PT_OK) return fail("train", 1);
-  const pt_train_options opt = {a.out, a.resume, a.force, a.json};
+  const pt_train_options opt = {a.out, a.resume, a.force, a.json, a.positional[0]};
   pt_status st = pt_train(cfg, &opt, MPI_COMM_WORLD);
   pt_config_free(&cfg);
   return st == PT_OK ? 0 : fail("train", 1);
@@ -246,8 +247,10 @@ int pt_cli_gen(int argc, char **argv) {
     if (st == PT_OK) st = pt_config_get_int(cfg, "synthetic.features", &p);
     if (st == PT_OK) st = pt_config_get_int(cfg, "synthetic.seed", &seed);
     if (st == PT_OK) st = pt_config_get_double(cfg, "synthetic.sigma", &sigma);
-    if (st == PT_OK && !a.force && access(a.out, F_OK) == 0)
-      st = pt_error(PT_EIO, "'%s' exists: use --force to overwrite it", a.out);
+    const char *inputs[1] = {a.npositional ? a.positional[0] : NULL};
+    int exists = 0;
+    if (st == PT_OK) st = pt_file_check_output(a.out, "dataset file", inputs, 1, &exists);
+    if (st == PT_OK && !a.force && exists) st = pt_error(PT_EIO, "'%s' exists: use --force to overwrite it", a.out);
     pt_dataset *ds = NULL;
     if (st == PT_OK) {
       const pt_synthetic_params sp = {strcmp(kind, "per_label") == 0, (size_t)n, (size_t)d, (size_t)p, sigma,
@@ -282,7 +285,10 @@ int pt_cli_import(int argc, char **argv) {
   pt_status st = PT_OK;
   if (is_rank0()) {
     pt_dataset *ds = NULL;
-    if (!a.force && access(a.out, F_OK) == 0) st = pt_error(PT_EIO, "'%s' exists: use --force to overwrite it", a.out);
+    const char *inputs[1] = {a.positional[0]};
+    int exists = 0;
+    st = pt_file_check_output(a.out, "dataset file", inputs, 1, &exists);
+    if (st == PT_OK && !a.force && exists) st = pt_error(PT_EIO, "'%s' exists: use --force to overwrite it", a.out);
     if (st == PT_OK) st = pt_dataset_import_csv(a.positional[0], &ds);
     if (st == PT_OK) st = pt_dataset_save(ds, a.out);
     if (st == PT_OK) printf("wrote %s: %zu instances, %zu labels, %zu features\n", a.out, ds->n, ds->d, ds->p);

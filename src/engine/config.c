@@ -18,6 +18,7 @@
 
 #include "check.h"
 #include "text.h"
+#include "files.h"
 
 /* Defined in config_schema.c, next to the table it names. */
 
@@ -596,8 +597,9 @@ static pt_status io_error(const char *what, const char *path, int err) {
 static pt_status read_file(const char *path, char **text, size_t *len) {
   *text = NULL;
   *len = 0;
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) return io_error("open", path, errno);
+  char why[128]; /* a FIFO or a directory is refused, never waited on */
+  FILE *f = pt_file_open_input(path, why, sizeof why);
+  if (f == NULL) return pt_error(PT_EIO, "cannot open configuration file '%s': %s", path, why);
   size_t cap = 4096, used = 0;
   char *buf = malloc(cap);
   pt_status status = buf ? PT_OK : pt_error(PT_ENOMEM, "out of memory for a configuration file");

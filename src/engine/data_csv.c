@@ -12,6 +12,7 @@
 #include "perturb/data.h"
 #include "data_impl.h"
 #include "text.h"
+#include "files.h"
 
 static const char fn[] = "pt_dataset_import_csv";
 
@@ -210,8 +211,9 @@ pt_status pt_dataset_import_csv(const char *path, pt_dataset **out) {
   PT_CHECK_PTR(fn, path);
   char where[PT_SHOWN_PATH]; /* the path as messages show it */
   pt_text_shown(path, strlen(path), where, sizeof where);
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) return pt_error(PT_EIO, "%s: cannot open '%s': %s", fn, where, strerror(errno));
+  char why[128]; /* a FIFO or a directory is refused, never waited on */
+  FILE *f = pt_file_open_input(path, why, sizeof why);
+  if (f == NULL) return pt_error(PT_EIO, "%s: cannot open '%s': %s", fn, where, why);
 
   char *line = NULL, **fields = NULL;
   unsigned char *seen = NULL;

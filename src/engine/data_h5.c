@@ -7,42 +7,27 @@
  * agree(), which hands every rank the first failing rank's status and message;
  * all ranks then leave together, closing the same handles. */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <hdf5.h>
 
 #include "check.h"
 #include "perturb/data.h"
 #include "data_impl.h"
+#include "files.h"
+#include "h5util.h"
 
 enum { FORMAT_VERSION = 1 };
 
 /* ---- HDF5 error reporting ------------------------------------------------ */
 
 /* HDF5 prints its whole error stack to stderr by default; perturb reports one
- * line of its own instead, so printing is off inside these functions. */
-typedef struct h5_quiet {
-  H5E_auto2_t func;
-  void *data;
-} h5_quiet;
-
-static void quiet_begin(h5_quiet *q) {
-  q->func = NULL;
-  q->data = NULL;
-  H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-static void quiet_end(const h5_quiet *q) { H5Eset_auto2(H5E_DEFAULT, q->func, q->data); }
-
+ * line of its own instead, so printing is off inside these functions
+ * (pt_h5_quiet_begin). */
 typedef struct h5_detail_buf {
   char text[200];
 } h5_detail_buf;
@@ -66,27 +51,6 @@ static void close_id(hid_t *id, herr_t (*closer)(hid_t)) {
 }
 
 /* ---- attributes ----------------------------------------------------------- */
-
-/* Variable-length UTF-8 strings: h5py reads them as str. */
-static int write_str_attr(hid_t obj, const char *name, const char *value) {
-  hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR), a = -1;
-  int ok = t >= 0 && sp >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 && H5Tset_cset(t, H5T_CSET_UTF8) >= 0 &&
-           (a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0 && H5Awrite(a, t, &value) >= 0;
-  close_id(&a, H5Aclose);
-  close_id(&sp, H5Sclose);
-  close_id(&t, H5Tclose);
-  return ok;
-}
-
-/* A scalar attribute of file type `ftype` written from memory type `mtype`. */
-static int write_num_attr(hid_t obj, const char *name, hid_t ftype, hid_t mtype, const void *value) {
-  hid_t sp = H5Screate(H5S_SCALAR), a = -1;
-  int ok = sp >= 0 && (a = H5Acreate2(obj, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
-           H5Awrite(a, mtype, value) >= 0;
-  close_id(&a, H5Aclose);
-  close_id(&sp, H5Sclose);
-  return ok;
-}
 
 /* Reads string attribute `name` of the root group into out[size] (cut to
  * fit); *found = 0 if there is none. Fixed- and variable-length strings are
@@ -183,35 +147,30 @@ static int parse_synthetic(const pt_dataset *ds, char *kind, size_t kind_size, d
   return 1;
 }
 
-/* The HDF5 part of saving: creates `tmp` and writes everything into it. */
-static pt_status write_file(const pt_dataset *ds, const char *path, const char *tmp) {
+/* The HDF5 part of saving: writes everything into the (in-memory) file fid. */
+static pt_status write_file(const pt_dataset *ds, const char *path, hid_t fid) {
   static const char fn[] = "pt_dataset_save";
-  h5_detail_buf b;
-  hid_t fid = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (fid < 0) return pt_error(PT_EIO, "%s: cannot create '%s' (HDF5: %s)", fn, tmp, h5_detail(&b));
   const hsize_t n = ds->n, d = ds->d, p = ds->p;
   const hsize_t xdims[3] = {n, ds->per_label ? d : p, p}, ydims[2] = {n, d};
   const int version = FORMAT_VERSION, per_label = ds->per_label ? 1 : 0;
   int ok = write_array(fid, "/X", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, ds->per_label ? 3 : 2, xdims, ds->X) &&
            write_array(fid, "/Y", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, ydims, ds->Y) &&
-           (ds->ranks == NULL || write_array(fid, "/ranks", H5T_STD_I32LE, H5T_NATIVE_INT32, 2, ydims, ds->ranks)) &&
-           write_num_attr(fid, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version) &&
-           write_str_attr(fid, "task", ds->task[0] ? ds->task : "ranking") && write_str_attr(fid, "name", ds->name) &&
-           write_str_attr(fid, "source", ds->source) &&
-           write_num_attr(fid, "features_per_label", H5T_STD_I32LE, H5T_NATIVE_INT, &per_label);
+           (ds->ranks == NULL || write_array(fid, "/ranks", H5T_STD_I32LE, H5T_NATIVE_INT32, 2, ydims, ds->ranks));
+  if (!ok) return pt_error(PT_EIO, "%s: writing '%s' failed", fn, path);
+  PT_TRY(pt_h5_write_attr(fid, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version, path));
+  PT_TRY(pt_h5_write_attr_string(fid, "task", ds->task[0] ? ds->task : "ranking", path));
+  PT_TRY(pt_h5_write_attr_string(fid, "name", ds->name, path));
+  PT_TRY(pt_h5_write_attr_string(fid, "source", ds->source, path));
+  PT_TRY(pt_h5_write_attr(fid, "features_per_label", H5T_STD_I32LE, H5T_NATIVE_INT, &per_label, path));
   char kind[16];
   double sigma = 0.0;
   uint64_t seed = 0;
-  if (ok && parse_synthetic(ds, kind, sizeof kind, &sigma, &seed))
-    ok = write_str_attr(fid, "synthetic_kind", kind) &&
-         write_num_attr(fid, "sigma", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &sigma) &&
-         write_num_attr(fid, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &seed);
-  /* HDF5's error detail is gone by now (the closes clear its stack). */
-  pt_status st = ok ? PT_OK : pt_error(PT_EIO, "%s: writing '%s' failed", fn, path);
-  /* Closing flushes: a failure here is a failed write too. */
-  if (H5Fclose(fid) < 0 && st == PT_OK)
-    st = pt_error(PT_EIO, "%s: writing '%s' failed on close (HDF5: %s)", fn, path, h5_detail(&b));
-  return st;
+  if (parse_synthetic(ds, kind, sizeof kind, &sigma, &seed)) {
+    PT_TRY(pt_h5_write_attr_string(fid, "synthetic_kind", kind, path));
+    PT_TRY(pt_h5_write_attr(fid, "sigma", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &sigma, path));
+    PT_TRY(pt_h5_write_attr(fid, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &seed, path));
+  }
+  return PT_OK;
 }
 
 pt_status pt_dataset_save(const pt_dataset *ds, const char *path) {
@@ -226,35 +185,17 @@ pt_status pt_dataset_save(const pt_dataset *ds, const char *path) {
     snprintf(why, sizeof why, "%s", pt_last_error());
     return pt_error(st, "%s: refusing to write invalid data (%s)", fn, why);
   }
-  const size_t tlen = strlen(path) + 32;
-  char *tmp = malloc(tlen);
-  if (tmp == NULL) return pt_error(PT_ENOMEM, "%s: out of memory", fn);
-  snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
-
-  /* Creating the file by hand first gives the system's reason (permission,
-   * missing directory) that HDF5 would not report. */
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-  if (fd < 0) {
-    st = pt_error(PT_EIO, "%s: cannot write '%s': %s", fn, tmp, strerror(errno));
-    free(tmp);
-    return st;
+  /* Built in memory and written out whole (h5util.h: a full disk is then
+   * one exact error, and the previous file stays as it was). */
+  pt_h5_quiet q = pt_h5_quiet_begin();
+  hid_t fid = pt_h5_create_memory(path);
+  if (fid < 0) {
+    h5_detail_buf b;
+    st = pt_error(PT_EIO, "%s: cannot create '%s' in memory (HDF5: %s)", fn, path, h5_detail(&b));
+  } else {
+    st = pt_h5_save_memory(fid, path, write_file(ds, path, fid));
   }
-  close(fd);
-
-  h5_quiet q;
-  quiet_begin(&q);
-  st = write_file(ds, path, tmp);
-  quiet_end(&q);
-  /* Durable before it becomes visible under its name. */
-  if (st == PT_OK) {
-    fd = open(tmp, O_RDONLY);
-    if (fd < 0 || fsync(fd) != 0) st = pt_error(PT_EIO, "%s: cannot sync '%s': %s", fn, tmp, strerror(errno));
-    if (fd >= 0) close(fd);
-  }
-  if (st == PT_OK && rename(tmp, path) != 0)
-    st = pt_error(PT_EIO, "%s: cannot rename '%s' to '%s': %s", fn, tmp, path, strerror(errno));
-  if (st != PT_OK) remove(tmp);
-  free(tmp);
+  pt_h5_quiet_end(q);
   return st;
 }
 
@@ -297,11 +238,9 @@ static void h5_file_close(h5_file *f) {
 
 /* Rank-local: the file exists, is readable and is HDF5. */
 static pt_status probe(const char *fn, const char *path) {
-  struct stat sb;
-  if (stat(path, &sb) != 0) return pt_error(PT_EIO, "%s: cannot open '%s': %s", fn, path, strerror(errno));
-  if (!S_ISREG(sb.st_mode)) return pt_error(PT_EIO, "%s: cannot open '%s': not a regular file", fn, path);
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) return pt_error(PT_EIO, "%s: cannot open '%s': %s", fn, path, strerror(errno));
+  char why[128];
+  FILE *f = pt_file_open_input(path, why, sizeof why);
+  if (f == NULL) return pt_error(PT_EIO, "%s: cannot open '%s': %s", fn, path, why);
   fclose(f);
   const htri_t is = H5Fis_hdf5(path);
   h5_detail_buf b;
@@ -509,8 +448,7 @@ pt_status pt_dataset_load(const char *path, MPI_Comm comm, size_t row_begin, siz
   static const char fn[] = "pt_dataset_load";
   if (out) *out = NULL;
   if (comm == MPI_COMM_NULL) return pt_error(PT_EINVAL, "%s: the communicator is MPI_COMM_NULL", fn);
-  h5_quiet q;
-  quiet_begin(&q);
+  pt_h5_quiet q = pt_h5_quiet_begin();
   h5_file f = {.fid = -1, .X = -1, .Y = -1, .R = -1};
   pt_dataset *ds = NULL;
   pt_status st = agree(fn, comm, out == NULL ? pt_error(PT_EFAULT, "%s: argument 'out' is NULL", fn) : PT_OK);
@@ -552,15 +490,14 @@ done:
   pt_dataset_free(&ds);
   h5_file_close(&f);
 leave:
-  quiet_end(&q);
+  pt_h5_quiet_end(q);
   return st;
 }
 
 pt_status pt_dataset_count_rows(const char *path, MPI_Comm comm, size_t *n) {
   static const char fn[] = "pt_dataset_count_rows";
   if (comm == MPI_COMM_NULL) return pt_error(PT_EINVAL, "%s: the communicator is MPI_COMM_NULL", fn);
-  h5_quiet q;
-  quiet_begin(&q);
+  pt_h5_quiet q = pt_h5_quiet_begin();
   h5_file f = {.fid = -1, .X = -1, .Y = -1, .R = -1};
   pt_status st = agree(fn, comm, n == NULL ? pt_error(PT_EFAULT, "%s: argument 'n' is NULL", fn) : PT_OK);
   if (st == PT_OK) st = open_collective(fn, path, comm, &f);
@@ -568,6 +505,6 @@ pt_status pt_dataset_count_rows(const char *path, MPI_Comm comm, size_t *n) {
     *n = f.n;
     h5_file_close(&f);
   }
-  quiet_end(&q);
+  pt_h5_quiet_end(q);
   return st;
 }

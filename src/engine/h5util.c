@@ -1,13 +1,13 @@
-/* h5util.c: HDF5 attribute and dataset helpers. */
+/* h5util.c: HDF5 attribute and dataset helpers, and files built in memory. */
 #define _POSIX_C_SOURCE 200809L
 #include "h5util.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/types.h>
+
+#include "files.h"
 
 pt_h5_quiet pt_h5_quiet_begin(void) {
   pt_h5_quiet q;
@@ -18,14 +18,18 @@ pt_h5_quiet pt_h5_quiet_begin(void) {
 
 void pt_h5_quiet_end(pt_h5_quiet q) { H5Eset_auto2(H5E_DEFAULT, q.func, q.data); }
 
-static pt_status write_attr(hid_t obj, const char *name, hid_t type, const void *value, const char *file) {
+pt_status pt_h5_write_attr(hid_t obj, const char *name, hid_t ftype, hid_t mtype, const void *value, const char *file) {
   hid_t space = H5Screate(H5S_SCALAR);
-  hid_t attr = space < 0 ? -1 : H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t rc = attr < 0 ? -1 : H5Awrite(attr, type, value);
+  hid_t attr = space < 0 ? -1 : H5Acreate2(obj, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t rc = attr < 0 ? -1 : H5Awrite(attr, mtype, value);
   if (attr >= 0) H5Aclose(attr);
   if (space >= 0) H5Sclose(space);
   if (rc < 0) return pt_error(PT_EIO, "%s: cannot write attribute '%s'", file, name);
   return PT_OK;
+}
+
+static pt_status write_attr(hid_t obj, const char *name, hid_t type, const void *value, const char *file) {
+  return pt_h5_write_attr(obj, name, type, type, value, file);
 }
 
 pt_status pt_h5_write_attr_int(hid_t obj, const char *name, int64_t value, const char *file) {
@@ -122,19 +126,30 @@ pt_status pt_h5_read_int64s(hid_t loc, const char *name, int64_t *data, size_t c
   return read_array(loc, name, H5T_NATIVE_INT64, data, count, file);
 }
 
-pt_status pt_h5_commit_file(const char *path, const char *final) {
-  int fd = open(path, O_RDONLY);
-  if (fd < 0 || fsync(fd) != 0) {
-    const int e = errno;
-    if (fd >= 0) close(fd);
-    unlink(path);
-    return pt_error(PT_EIO, "cannot flush '%s': %s", path, strerror(e));
+hid_t pt_h5_create_memory(const char *name) {
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), file = -1;
+  if (fapl < 0) return -1;
+  /* grown by 1 MiB at a time; never written to disk by HDF5 */
+  if (H5Pset_fapl_core(fapl, (size_t)1 << 20, 0) >= 0 && H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0)
+    file = H5Fcreate(name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  H5Pclose(fapl);
+  return file;
+}
+
+pt_status pt_h5_save_memory(hid_t file, const char *path, pt_status st) {
+  void *image = NULL;
+  ssize_t size = 0;
+  if (st == PT_OK) {
+    /* HDF5's caches into the image first (H5Fget_file_image does not) */
+    size = H5Fflush(file, H5F_SCOPE_GLOBAL) < 0 ? -1 : H5Fget_file_image(file, NULL, 0);
+    if (size <= 0) st = pt_error(PT_EIO, "%s: cannot build the file (HDF5 has no image of it)", path);
+    else if ((image = malloc((size_t)size)) == NULL)
+      st = pt_error(PT_ENOMEM, "%s: out of memory for the file's %zd bytes", path, size);
+    else if (H5Fget_file_image(file, image, (size_t)size) != size)
+      st = pt_error(PT_EIO, "%s: cannot build the file (HDF5 image)", path);
   }
-  close(fd);
-  if (rename(path, final) != 0) {
-    const int e = errno;
-    unlink(path);
-    return pt_error(PT_EIO, "cannot rename '%s' to '%s': %s", path, final, strerror(e));
-  }
-  return PT_OK;
+  if (H5Fclose(file) < 0 && st == PT_OK) st = pt_error(PT_EIO, "%s: cannot close the file", path);
+  if (st == PT_OK) st = pt_file_write_atomic(path, image, (size_t)size);
+  free(image);
+  return st;
 }

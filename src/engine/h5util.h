@@ -18,6 +18,9 @@ typedef struct pt_h5_quiet {
 pt_h5_quiet pt_h5_quiet_begin(void);
 void pt_h5_quiet_end(pt_h5_quiet q);
 
+/* A scalar attribute stored as file type `ftype`, written from `value` of
+ * memory type `mtype` (e.g. H5T_STD_I32LE from an int). */
+pt_status pt_h5_write_attr(hid_t obj, const char *name, hid_t ftype, hid_t mtype, const void *value, const char *file);
 pt_status pt_h5_write_attr_int(hid_t obj, const char *name, int64_t value, const char *file);
 pt_status pt_h5_write_attr_double(hid_t obj, const char *name, double value, const char *file);
 pt_status pt_h5_write_attr_string(hid_t obj, const char *name, const char *value, const char *file);
@@ -37,7 +40,25 @@ pt_status pt_h5_read_doubles(hid_t loc, const char *name, double *data, size_t c
 pt_status pt_h5_write_int64s(hid_t loc, const char *name, const int64_t *data, size_t count, const char *file);
 pt_status pt_h5_read_int64s(hid_t loc, const char *name, int64_t *data, size_t count, const char *file);
 
-/* Flushes `path` to disk and renames it to `final`; removes `path` on failure. */
-pt_status pt_h5_commit_file(const char *path, const char *final);
+/*
+ * Files are built in memory and written out whole: HDF5 buffers its writes,
+ * so with a file on disk a full disk showed only in H5Fclose, which then left
+ * the file open for HDF5's exit handler (a crash after MPI_Finalize). In
+ * memory, HDF5 never touches the disk; pt_h5_save_memory writes the bytes
+ * with write(2) and fsync(2), where ENOSPC is exact.
+ *
+ * pt_h5_create_memory: a new, empty HDF5 file in memory (core driver, no
+ * backing store; closing it closes every object still open in it), named
+ * `name` for HDF5's messages; -1 on failure.
+ */
+hid_t pt_h5_create_memory(const char *name);
+
+/*
+ * Closes the in-memory `file` (always) and, if `st` is PT_OK, writes its
+ * image to `path` atomically (pt_file_write_atomic: temporary file, fsync,
+ * rename; on failure no temporary is left and an existing `path` is
+ * untouched). Returns `st` if it is not PT_OK, else the outcome.
+ */
+pt_status pt_h5_save_memory(hid_t file, const char *path, pt_status st);
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "files.h"
 #include "h5util.h"
 #include "perturb/version.h"
 
@@ -119,23 +120,12 @@ static pt_status write_contents(hid_t file, const pt_run_state *s, const char *p
 }
 
 pt_status pt_runfile_write(const char *path, const pt_run_state *s) {
-  char tmp[4096];
-  if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp)
-    return pt_error(PT_EIO, "run file path too long: '%s'", path);
   pt_h5_quiet q = pt_h5_quiet_begin();
-  hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (file < 0) {
-    pt_h5_quiet_end(q);
-    return pt_error(PT_EIO, "cannot create the run file '%s' (is the directory writable?)", path);
-  }
-  pt_status st = write_contents(file, s, path);
-  if (H5Fclose(file) < 0 && st == PT_OK) st = pt_error(PT_EIO, "%s: cannot close the file", path);
+  hid_t file = pt_h5_create_memory(path);
+  pt_status st = file < 0 ? pt_error(PT_EIO, "%s: cannot create the run file in memory", path)
+                          : pt_h5_save_memory(file, path, write_contents(file, s, path));
   pt_h5_quiet_end(q);
-  if (st != PT_OK) {
-    unlink(tmp);
-    return st;
-  }
-  return pt_h5_commit_file(tmp, path);
+  return st;
 }
 
 static pt_status read_model_group(hid_t g, const char *path, pt_model **out) {
@@ -166,6 +156,8 @@ static pt_status read_model_group(hid_t g, const char *path, pt_model **out) {
 
 static pt_status open_run(const char *path, hid_t *file) {
   if (access(path, F_OK) != 0) return pt_error(PT_EIO, "cannot open run file '%s': no such file", path);
+  char why[128]; /* a FIFO would block H5Fis_hdf5 for ever */
+  if (!pt_file_input_ok(path, why, sizeof why)) return pt_error(PT_EIO, "cannot open run file '%s': %s", path, why);
   if (H5Fis_hdf5(path) <= 0) return pt_error(PT_EFORMAT, "'%s' is not an HDF5 file", path);
   *file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (*file < 0) return pt_error(PT_EIO, "cannot open run file '%s'", path);

@@ -28,7 +28,9 @@
  * The file is only ever replaced whole: each write goes to a temporary file
  * in the same directory, is flushed, and renamed over the old one. A crash
  * therefore leaves the previous snapshot, never a half-written checkpoint,
- * and a killed run's file says complete = 0. */
+ * and a killed run's file says complete = 0. The file is built in memory and
+ * written with write(2) (h5util.h), so a full disk is one exact error; while
+ * a run writes it, it holds the lock on "PATH.lock" (train.c, files.h). */
 #ifndef PERTURB_RUNFILE_H
 #define PERTURB_RUNFILE_H
 

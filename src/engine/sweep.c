@@ -20,6 +20,7 @@
 #include "check.h"
 #include "config_impl.h"
 #include "dist.h"
+#include "files.h"
 #include "h5util.h"
 #include "interrupt.h"
 #include "perturb/config.h"
@@ -368,19 +369,11 @@ static pt_status make_dirs(const char *path) {
 static pt_status take_lock(const char *dir, int *fd_out) {
   char path[PATH_SIZE];
   snprintf(path, sizeof path, "%s/sweep.lock", dir);
-  const int fd = open(path, O_RDWR | O_CREAT, 0644);
-  if (fd < 0) return pt_error(PT_EIO, "cannot create '%s': %s", path, strerror(errno));
-  struct flock lk;
-  memset(&lk, 0, sizeof lk);
-  lk.l_type = F_WRLCK;
-  lk.l_whence = SEEK_SET;
-  if (fcntl(fd, F_SETLK, &lk) != 0 && (errno == EACCES || errno == EAGAIN)) {
-    close(fd);
+  const pt_file_lock_result got = pt_file_lock(path, fd_out);
+  if (got == PT_LOCK_FAILED) return pt_error(PT_EIO, "cannot create '%s': %s", path, strerror(errno));
+  if (got == PT_LOCK_BUSY)
     return pt_error(PT_EIO, "'%s' is in use by another perturb sweep (it holds %s): wait for it, or use another --out",
                     dir, path);
-  }
-  /* other failures (a filesystem without locks): run unprotected rather than not at all */
-  *fd_out = fd;
   return PT_OK;
 }
 
@@ -500,24 +493,24 @@ static pt_status write_point(hid_t points, const sweep_plan *p, const char *dir,
   return st;
 }
 
-/* Writes DIR/sweep.h5 whole (temporary file, flushed, renamed): the
+/* Writes DIR/sweep.h5 whole (built in memory, then a temporary file, flushed,
+ * renamed: pt_h5_save_memory): the
  * description, and with `final` also every point and /summary, rebuilt from
  * the point files; *ncomplete = the points complete (final only). Rank 0. */
 static pt_status write_sweep_file(const char *dir, const sweep_plan *p, int final, size_t *ncomplete) {
-  char path[PATH_SIZE], tmp[PATH_SIZE];
+  char path[PATH_SIZE];
   snprintf(path, sizeof path, "%s/sweep.h5", dir);
-  snprintf(tmp, sizeof tmp, "%s/sweep.h5.tmp.%ld", dir, (long)getpid());
   unsigned char *rows = NULL;
   if (final) {
     rows = calloc(p->npoints, summary_row_size(p));
     if (rows == NULL) return nomem("the summary");
   }
   pt_h5_quiet q = pt_h5_quiet_begin();
-  hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t file = pt_h5_create_memory(path);
   if (file < 0) {
     pt_h5_quiet_end(q);
     free(rows);
-    return pt_error(PT_EIO, "cannot create '%s' (is the directory writable?)", tmp);
+    return pt_error(PT_EIO, "%s: cannot create the sweep file in memory", path);
   }
   size_t done = 0;
   pt_status st = PT_OK;
@@ -533,15 +526,11 @@ static pt_status write_sweep_file(const char *dir, const sweep_plan *p, int fina
     if (st == PT_OK) st = write_summary(file, p, rows, path);
   }
   if (st == PT_OK) st = write_description(file, p, final && done == p->npoints, path);
-  if (H5Fclose(file) < 0 && st == PT_OK) st = pt_error(PT_EIO, "%s: cannot close the file", tmp);
+  st = pt_h5_save_memory(file, path, st);
   pt_h5_quiet_end(q);
   free(rows);
-  if (st != PT_OK) {
-    unlink(tmp);
-    return st;
-  }
-  if (ncomplete) *ncomplete = done;
-  return pt_h5_commit_file(tmp, path);
+  if (st == PT_OK && ncomplete) *ncomplete = done;
+  return st;
 }
 
 /* An existing sweep.h5 must describe this sweep: same grid, same base configuration. */
@@ -723,7 +712,7 @@ static void run_point(sweep_state *s, size_t index, int resume) {
   pt_status st = pt_dist_agree(s->group, point_config(s->p, index, &cfg));
   if (st == PT_OK) {
     const int saved = s->grank == 0 ? stdout_to_log(log_path) : -1;
-    const pt_train_options o = {run_path, resume, 0, 0};
+    const pt_train_options o = {run_path, resume, 0, 0, NULL};
     st = pt_train(cfg, &o, s->group);
     stdout_restore(saved);
   }

@@ -17,6 +17,7 @@
 #include "check.h"
 #include "dist.h"
 #include "interrupt.h"
+#include "files.h"
 #include "metrics.h"
 #include "model.h"
 #include "optim.h"
@@ -201,22 +202,47 @@ pt_status pt_train_load_data(const pt_config *cfg, MPI_Comm comm, pt_dataset **t
   return PT_OK;
 }
 
-/* The output file: refuse to clobber a run unless asked; check the directory
- * is writable before spending any time on training. Rank 0 only. */
-static pt_status check_output(const pt_train_options *o) {
-  const int exists = access(o->out_path, F_OK) == 0;
-  if (exists && !o->force && !o->resume)
-    return pt_error(PT_EIO, "run file '%s' exists: use --force to overwrite it or --resume to continue it",
-                    o->out_path);
-  if (!exists && o->resume) return pt_error(PT_EIO, "cannot resume: run file '%s' does not exist", o->out_path);
-  char probe[4096];
-  if ((size_t)snprintf(probe, sizeof probe, "%s.probe.%ld", o->out_path, (long)getpid()) >= sizeof probe)
+/* The output file, rank 0 only, before any time is spent on training: a
+ * regular file or absent, not one of the run's inputs (the configuration and
+ * the data: --force would destroy them), its directory writable; locked for
+ * the run ("RUN.h5.lock", *lock_fd, released by unlock_output) so that a
+ * second run on it stops at once; then the temporaries a killed run left
+ * beside it are stale and removed; and no run clobbered unless asked. */
+static pt_status check_output(const pt_train_options *o, const pt_config *cfg, int *lock_fd) {
+  const char *train = NULL, *test = NULL, *dataset = NULL, *csv_dir = NULL;
+  pt_config_get_string(cfg, "data.train", &train);
+  pt_config_get_string(cfg, "data.test", &test);
+  pt_config_get_string(cfg, "data.dataset", &dataset);
+  pt_config_get_string(cfg, "data.csv_dir", &csv_dir);
+  char csv[4096] = "";
+  const char *dir = csv_dir && csv_dir[0] != '\0' ? csv_dir : getenv("PERTURB_LABEL_RANKING_DIR");
+  if (dataset && dataset[0] != '\0' && dir) snprintf(csv, sizeof csv, "%s/%s.csv", dir, dataset);
+  const char *inputs[4] = {o->config_path, train, test, csv};
+  int exists = 0;
+  PT_TRY(pt_file_check_output(o->out_path, "run file", inputs, 4, &exists));
+  char lock[4096];
+  if ((size_t)snprintf(lock, sizeof lock, "%s.lock", o->out_path) >= sizeof lock)
     return pt_error(PT_EIO, "output path too long: '%s'", o->out_path);
-  const int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0644);
-  if (fd < 0) return pt_error(PT_EIO, "cannot write the run file '%s': %s", o->out_path, strerror(errno));
-  close(fd);
-  unlink(probe);
-  return PT_OK;
+  const pt_file_lock_result got = pt_file_lock(lock, lock_fd);
+  if (got == PT_LOCK_FAILED) return pt_error(PT_EIO, "cannot create the lock file '%s': %s", lock, strerror(errno));
+  if (got == PT_LOCK_BUSY)
+    return pt_error(PT_EIO, "run file '%s' is in use by another perturb run (it holds %s): wait for it, or use "
+                            "another --out",
+                    o->out_path, lock);
+  pt_file_remove_temporaries(o->out_path);
+  pt_status st = PT_OK;
+  if (exists && !o->force && !o->resume)
+    st = pt_error(PT_EIO, "run file '%s' exists: use --force to overwrite it or --resume to continue it", o->out_path);
+  else if (!exists && o->resume)
+    st = pt_error(PT_EIO, "cannot resume: run file '%s' does not exist", o->out_path);
+  return st;
+}
+
+/* Releases check_output's lock and removes its file (nothing if not held). */
+static void unlock_output(const pt_train_options *o, int lock_fd) {
+  char lock[4096];
+  snprintf(lock, sizeof lock, "%s.lock", o->out_path);
+  pt_file_unlock(lock, lock_fd, 1);
 }
 
 /* Scratch for one batch, allocated once. */
@@ -694,7 +720,8 @@ pt_status pt_train(const pt_config *cfg, const pt_train_options *opt, MPI_Comm c
   memset(&r, 0, sizeof r);
   int rank;
   MPI_Comm_rank(comm, &rank);
-  pt_status st = pt_dist_agree(comm, rank == 0 ? check_output(opt) : PT_OK);
+  int lock_fd = -1;
+  pt_status st = pt_dist_agree(comm, rank == 0 ? check_output(opt, cfg, &lock_fd) : PT_OK);
   if (st == PT_OK) st = setup(&r, cfg, comm);
   pt_run_state state = {0};
   state.loss_partial = r.loss_saved;
@@ -704,6 +731,7 @@ pt_status pt_train(const pt_config *cfg, const pt_train_options *opt, MPI_Comm c
   if (st != PT_OK) {
     teardown(&r);
     pt_run_state_clear(&state, 0);
+    unlock_output(opt, lock_fd);
     return st;
   }
   state.data_fingerprint = r.fingerprint;
@@ -733,5 +761,6 @@ pt_status pt_train(const pt_config *cfg, const pt_train_options *opt, MPI_Comm c
   state.model = NULL;
   state.optim = NULL;
   pt_run_state_clear(&state, 0);
+  unlock_output(opt, lock_fd);
   return st;
 }

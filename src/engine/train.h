@@ -15,6 +15,7 @@ typedef struct pt_train_options {
   int resume;           /* continue from the run file's last checkpoint */
   int force;            /* overwrite an existing run file */
   int json;             /* metrics as JSON lines on stdout (progress to stderr) */
+  const char *config_path; /* the configuration file, never to be overwritten (NULL: none) */
 } pt_train_options;
 
 /*
