@@ -172,18 +172,7 @@ expect "a test value beyond range once standardised" "far.h5: row 3, feature 0 (
 cp "$tmp/train.h5" "$tmp/moving.h5"
 T=(data.train="$tmp/moving.h5" data.test="$tmp/test.h5")
 mpi 2 train "$C" "${T[@]}" --out "$tmp/res.h5" >/dev/null || fail "train the run to resume"
-incomplete() {
-  $py - "$1" <<'PY2'
-import sys, h5py, numpy as np
-with h5py.File(sys.argv[1], "r+") as f:
-    rows = f["metrics"][:1]
-    del f["metrics"], f["model"]
-    f.create_dataset("metrics", data=rows, maxshape=(None,), chunks=(64,))
-    f.attrs["complete"], f.attrs["status"], f.attrs["epochs_done"] = np.int64(0), "running", np.int64(1)
-    for k in ("epoch", "step", "optim_t"):
-        f["checkpoint"].attrs[k] = np.int64(1 if k == "epoch" else rows[0]["step"])
-PY2
-}
+incomplete() { $py "$here/unfinish_run.py" "$1"; }
 cp "$tmp/res.h5" "$tmp/res_same.h5"
 incomplete "$tmp/res.h5"
 incomplete "$tmp/res_same.h5"
