@@ -134,14 +134,8 @@ grep -q "^epoch" "$tmp/out" && fail "--out empty: trained before refusing" || pa
 
 # ---- item 15: --resume removes the stale temporaries of its run file -------
 mpirun -q -n 1 "$perturb" train "$G" train.epochs=3 --out "$tmp/cut.h5" >/dev/null 2>&1
-# a run killed before its last snapshot: complete = 0, no /model
-/usr/bin/python3 - "$tmp/cut.h5" <<'PY'
-import sys, h5py
-with h5py.File(sys.argv[1], "r+") as f:
-    f.attrs["complete"] = 0
-    f.attrs["status"] = "running"
-    del f["model"]
-PY
+# a run killed after its first epoch: complete = 0, no /model
+/usr/bin/python3 "$(dirname "$0")/unfinish_run.py" "$tmp/cut.h5"
 echo junk > "$tmp/cut.h5.tmp.4242"
 echo junk > "$tmp/cut.h5.probe.4243"
 echo junk > "$tmp/other.h5.tmp.4244"   # another run file's: not ours to remove

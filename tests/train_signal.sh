@@ -35,7 +35,7 @@ seed = 5
 epsilon = 0.3
 samples = 60
 [train]
-epochs = 8
+epochs = 30
 batch_size = 16
 seed = 2
 checkpoint_every = 1
