@@ -61,15 +61,9 @@ mpirun -q -n 2 "$perturb" train "$G" --out "$full/run.h5" >/dev/null </dev/null 
 mpirun -q -n 1 "$perturb" import "$tmp/rank.csv" --out "$full/rank.h5" >/dev/null || ok=0
 mpirun -q -n 1 "$perturb" gen "$G" --out "$full/gen.h5" >/dev/null || ok=0
 mpirun -q -n 2 "$perturb" "${SW[@]}" >/dev/null </dev/null || ok=0
-# a run in progress: its last snapshot says complete = 0 (as a killed run's)
+# a run in progress: its last snapshot as a run killed after its first epoch leaves it
 mpirun -q -n 2 "$perturb" train "$G" --out "$full/cut.h5" >/dev/null </dev/null || ok=0
-/usr/bin/python3 - "$full/cut.h5" <<'PY' || ok=0
-import sys, h5py
-with h5py.File(sys.argv[1], "r+") as f:
-    f.attrs["complete"] = 0
-    f.attrs["status"] = "running"
-    del f["model"]
-PY
+/usr/bin/python3 "$(dirname "$0")/unfinish_run.py" "$full/cut.h5" || ok=0
 [ $ok = 1 ] || { echo "FAIL: cannot write the first files"; exit 1; }
 cp "$full/run.h5" "$full/cut.h5" "$full/rank.h5" "$full/gen.h5" "$full/sw/sweep.h5" "$tmp/before/"
 
