@@ -52,7 +52,10 @@ for x in s: x.bind(("127.0.0.1", 0))
 print(*[x.getsockname()[1] for x in s])')
 host=$(hostname -s)
 # Four CPUs whatever the machine has (config_overrides): the slowed job and
-# the others run side by side. No cgroup, no accounting database.
+# the others run side by side. No cgroup, no accounting database. Processes
+# are tracked by process group: linuxproc loses a process whose parent died
+# (an mpirun whose driver was killed first, and its ranks) and lets it run
+# on after the job ended, holding the job's directory lock.
 cat > "$s/slurm.conf" <<EOF
 ClusterName=perturbtest
 SlurmctldHost=$host
@@ -63,7 +66,7 @@ SlurmdUser=root
 AuthType=auth/munge
 AuthInfo=socket=$s/munge/socket
 CredType=cred/munge
-ProctrackType=proctrack/linuxproc
+ProctrackType=proctrack/pgid
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
