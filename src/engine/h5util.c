@@ -48,8 +48,15 @@ pt_status pt_h5_write_attr_string(hid_t obj, const char *name, const char *value
 static pt_status read_attr(hid_t obj, const char *name, hid_t type, void *value, const char *file) {
   if (H5Aexists(obj, name) <= 0) return pt_error(PT_EFORMAT, "%s: attribute '%s' is missing", file, name);
   hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
-  herr_t rc = attr < 0 ? -1 : H5Aread(attr, type, value);
+  hid_t space = attr < 0 ? -1 : H5Aget_space(attr);
+  /* H5Aread writes every element: an array where one value belongs would
+   * overrun `value`, so anything but exactly one value is refused first. */
+  const hssize_t n = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
+  herr_t rc = n != 1 ? -1 : H5Aread(attr, type, value);
+  if (space >= 0) H5Sclose(space);
   if (attr >= 0) H5Aclose(attr);
+  if (n >= 0 && n != 1)
+    return pt_error(PT_EFORMAT, "%s: attribute '%s' holds %lld values (expected one)", file, name, (long long)n);
   if (rc < 0) return pt_error(PT_EFORMAT, "%s: cannot read attribute '%s'", file, name);
   return PT_OK;
 }

@@ -1,0 +1,111 @@
+/* test_fuzz_regress.c: one case per finding of the fuzz targets (tests/fuzz/,
+ * docs/engine.md "Fuzzing"): each builds the smallest valid HDF5 file that
+ * showed the defect and checks that the loader now refuses it with one line
+ * naming the file and the object. Runs on one rank (MPI singleton). */
+#define _POSIX_C_SOURCE 200809L
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+
+#include "model.h"
+#include "optim.h"
+#include "perturb/config.h"
+#include "runfile.h"
+#include "testlib.h"
+
+static char tmpdir[256];
+
+static void tmp_path(char *out, size_t size, const char *name) { snprintf(out, size, "%s/%s", tmpdir, name); }
+
+/* A valid, incomplete run file of an affine model (d = 3, p = 2) with two
+ * metrics rows, as pt_train writes it. */
+static void write_run(const char *path) {
+  pt_config *cfg = NULL;
+  pt_model *m = NULL;
+  pt_optim *o = NULL;
+  pt_run_state s = {0};
+  CHECK_OK(pt_config_alloc(&cfg));
+  CHECK_OK(pt_config_to_ini(cfg, &s.config_ini));
+  CHECK_OK(pt_model_alloc(PT_MODEL_AFFINE, 3, 2, &m));
+  CHECK_OK(pt_optim_alloc(PT_OPTIM_ADAM, m->nparams, 0.01, 0.9, 0.9, 0.999, 1e-8, &o));
+  s.nranks = s.instance_groups = s.sample_groups = 1;
+  s.epoch = 2;
+  s.step = 4;
+  s.model = m;
+  s.optim = o;
+  for (int k = 1; k <= 2; k++) {
+    const pt_metrics_row row = {k, 2 * k, 0.5 * k, 1.0, 0.5, 0.25, 100.0, 0.5, 0.25};
+    CHECK_OK(pt_run_add_metrics(&s, &row));
+  }
+  CHECK_OK(pt_runfile_write(path, &s));
+  pt_run_state_clear(&s, 1);
+  pt_config_free(&cfg);
+}
+
+/* Replaces attribute `name` of object `obj` in `path` by an array of
+ * `count` values of `type` (int64 values 1, 2, ... or the string "x"). */
+static void replace_attr_by_array(const char *path, const char *obj, const char *name, hid_t type, hsize_t count) {
+  hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+  hid_t o = H5Oopen(f, obj, H5P_DEFAULT);
+  CHECK(f >= 0 && o >= 0 && H5Adelete(o, name) >= 0, "%s: delete attribute %s of %s", path, name, obj);
+  hid_t sp = H5Screate_simple(1, &count, NULL);
+  hid_t a = H5Acreate2(o, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
+  int64_t ints[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  const char *strs[8] = {"x", "x", "x", "x", "x", "x", "x", "x"};
+  CHECK(a >= 0 && H5Awrite(a, type, H5Tget_class(type) == H5T_STRING ? (void *)strs : (void *)ints) >= 0,
+        "%s: write %llu values as attribute %s", path, (unsigned long long)count, name);
+  H5Aclose(a);
+  H5Sclose(sp);
+  H5Oclose(o);
+  H5Fclose(f);
+}
+
+/* Finding 1 (fuzz_runfile_h5): an attribute holding an array where the run
+ * file has one value overran the caller's variable (H5Aread writes every
+ * element): an int64 array as /complete or /checkpoint epoch, a string array
+ * as /config. */
+static void test_attribute_arrays(void) {
+  char path[512];
+  tmp_path(path, sizeof path, "array_attr.h5");
+  hid_t vstr = H5Tcopy(H5T_C_S1);
+  H5Tset_size(vstr, H5T_VARIABLE);
+  struct {
+    const char *obj, *name;
+    hid_t type;
+    hsize_t count;
+    const char *want;
+  } cases[] = {{"/", "complete", H5T_NATIVE_INT64, 3, "attribute 'complete' holds 3 values (expected one)"},
+               {"/checkpoint", "epoch", H5T_NATIVE_INT64, 8, "attribute 'epoch' holds 8 values (expected one)"},
+               {"/", "config", vstr, 2, "attribute 'config' holds 2 values (expected one)"}};
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    write_run(path);
+    pt_run_state s = {0};
+    CHECK_OK(pt_runfile_read(path, &s)); /* the file as written reads */
+    pt_run_state_clear(&s, 0);
+    replace_attr_by_array(path, cases[k].obj, cases[k].name, cases[k].type, cases[k].count);
+    CHECK_FAILS_MSG(pt_runfile_read(path, &s), PT_EFORMAT, cases[k].want);
+    pt_run_state_clear(&s, 0);
+  }
+  H5Tclose(vstr);
+  unlink(path);
+}
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  snprintf(tmpdir, sizeof tmpdir, "%s", "/tmp/perturb_fuzz_regress.XXXXXX");
+  if (mkdtemp(tmpdir) == NULL) {
+    fprintf(stderr, "test_fuzz_regress: cannot create a temporary directory\n");
+    MPI_Finalize();
+    return 1;
+  }
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  test_attribute_arrays();
+  rmdir(tmpdir);
+  const int status = pt_test_finish("test_fuzz_regress");
+  MPI_Finalize();
+  return status;
+}
