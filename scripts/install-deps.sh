@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # install-deps.sh: installs perturb's build and run dependencies from Debian's
-# archive (Debian 12). Does nothing when they are all present already. Needs
+# archive (Debian 12); --fuzz adds the fuzzing tools. Does nothing when they are all present already. Needs
 # root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -11,6 +11,12 @@ packages=(
   libopenblas-dev libgsl-dev librandom123-dev libinih-dev
   python3-h5py python3-matplotlib python3-numpy
 )
+
+# Optional, with --fuzz (tests/fuzz/run.sh, which scripts/test.sh runs): clang
+# with libFuzzer's runtime, and llvm-symbolizer for readable sanitizer stacks.
+for arg in "$@"; do
+  [ "$arg" = --fuzz ] && packages+=(clang libclang-rt-14-dev llvm)
+done
 
 missing=()
 for p in "${packages[@]}"; do
