@@ -34,5 +34,10 @@ pt_status pt_error(pt_status status, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(last_error, sizeof last_error, fmt, ap);
   va_end(ap);
+  /* Messages quote values from files and command lines; one with a newline
+   * or a terminal escape must still print as the one line of the error
+   * contract. */
+  for (char *c = last_error; *c; c++)
+    if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
   return status;
 }

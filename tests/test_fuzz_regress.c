@@ -1,7 +1,8 @@
 /* test_fuzz_regress.c: one case per finding of the fuzz targets (tests/fuzz/,
  * docs/engine.md "Fuzzing"): each builds the smallest valid HDF5 file that
  * showed the defect and checks that the loader now refuses it with one line
- * naming the file and the object. Runs on one rank (MPI singleton). */
+ * naming the file and the object. Runs on one rank (MPI singleton); an
+ * argument names the one case to run. */
 #define _POSIX_C_SOURCE 200809L
 #include <mpi.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "model.h"
 #include "optim.h"
 #include "perturb/config.h"
+#include "perturb/data.h"
 #include "runfile.h"
 #include "testlib.h"
 
@@ -94,6 +96,61 @@ static void test_attribute_arrays(void) {
   unlink(path);
 }
 
+/* Sets string attribute `name` of object `obj` in `path` to `value`. */
+static void set_string_attr(const char *path, const char *obj, const char *name, const char *value) {
+  hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+  hid_t o = H5Oopen(f, obj, H5P_DEFAULT);
+  if (H5Aexists(o, name) > 0) H5Adelete(o, name);
+  hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR);
+  H5Tset_size(t, H5T_VARIABLE);
+  hid_t a = H5Acreate2(o, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+  CHECK(f >= 0 && o >= 0 && a >= 0 && H5Awrite(a, t, &value) >= 0, "%s: set attribute %s of %s", path, name, obj);
+  H5Aclose(a);
+  H5Sclose(sp);
+  H5Tclose(t);
+  H5Oclose(o);
+  H5Fclose(f);
+}
+
+/* Finding 2 (fuzz_dataset_h5): a message quoting a string from the file
+ * (a dataset's task, a model's kind) printed its newline, so that the error
+ * was two lines. Control characters are now shown as '?'. */
+static void test_one_line_messages(void) {
+  char path[512];
+  tmp_path(path, sizeof path, "task.h5");
+  const pt_synthetic_params sp = {0, 4, 3, 2, 0.0, 1};
+  pt_dataset *ds = NULL;
+  CHECK_OK(pt_dataset_synthetic(&sp, &ds));
+  CHECK_OK(pt_dataset_save(ds, path));
+  pt_dataset_free(&ds);
+  set_string_attr(path, "/", "task", "rank\ning");
+  if (CHECK_FAILS_MSG(pt_dataset_load(path, MPI_COMM_WORLD, 0, SIZE_MAX, &ds), PT_EFORMAT,
+                      "task 'rank?ing' is not supported"))
+    CHECK(strchr(pt_last_error(), '\n') == NULL, "the message is one line");
+  unlink(path);
+
+  tmp_path(path, sizeof path, "kind.h5");
+  write_run(path);
+  hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT); /* a /model group, as a complete run has */
+  hid_t g = H5Gcreate2(f, "model", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  const int64_t dp[2] = {3, 2};
+  hid_t scalar = H5Screate(H5S_SCALAR);
+  for (int k = 0; k < 2; k++) {
+    hid_t a = H5Acreate2(g, k ? "p" : "d", H5T_NATIVE_INT64, scalar, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, H5T_NATIVE_INT64, &dp[k]);
+    H5Aclose(a);
+  }
+  H5Sclose(scalar);
+  H5Gclose(g);
+  H5Fclose(f);
+  set_string_attr(path, "/model", "kind", "aff\ni\033[2Jne");
+  pt_model *m = NULL;
+  if (CHECK_FAILS_MSG(pt_runfile_read_model(path, &m), PT_EFORMAT, "unknown model kind 'aff?i?[2Jne'"))
+    CHECK(strchr(pt_last_error(), '\n') == NULL, "the message is one line");
+  pt_model_free(&m);
+  unlink(path);
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   snprintf(tmpdir, sizeof tmpdir, "%s", "/tmp/perturb_fuzz_regress.XXXXXX");
@@ -103,7 +160,10 @@ int main(int argc, char **argv) {
     return 1;
   }
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  test_attribute_arrays();
+  /* an argument runs one case alone: attribute_arrays, one_line_messages */
+  const char *only = argc > 1 ? argv[1] : NULL;
+  if (only == NULL || strcmp(only, "attribute_arrays") == 0) test_attribute_arrays();
+  if (only == NULL || strcmp(only, "one_line_messages") == 0) test_one_line_messages();
   rmdir(tmpdir);
   const int status = pt_test_finish("test_fuzz_regress");
   MPI_Finalize();
