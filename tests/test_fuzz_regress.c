@@ -151,6 +151,81 @@ static void test_one_line_messages(void) {
   unlink(path);
 }
 
+/* A chunked float64 dataset `name` of shape dims[2] (chunks of 5 rows),
+ * holding `data` if not NULL, else never written. */
+static void put_chunked(hid_t f, const char *name, const hsize_t *dims, const double *data) {
+  const hsize_t maxd[2] = {H5S_UNLIMITED, H5S_UNLIMITED}, chunk[2] = {5, dims[1]};
+  hid_t sp = H5Screate_simple(2, dims, maxd), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(dcpl, 2, chunk);
+  hid_t ds = H5Dcreate2(f, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  CHECK(ds >= 0 && (data == NULL || H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0),
+        "create the chunked dataset %s", name);
+  H5Dclose(ds);
+  H5Pclose(dcpl);
+  H5Sclose(sp);
+}
+
+/* Finding 3 (fuzz_dataset_h5, fuzz_runfile_h5): a chunked dataset claims
+ * its shape without storing it, so a file of a few kilobytes with /X and /Y
+ * of 2^31 rows had the loader allocate 48 GB (and read fill values into it);
+ * likewise a /metrics table of 2^40 rows. Such files are refused before
+ * anything is allocated; a chunked dataset that is complete (its last chunk
+ * sticking out) still loads. */
+static void test_unstored_shapes(void) {
+  char path[512];
+  tmp_path(path, sizeof path, "chunked.h5");
+  static double X[7 * 2], Y[7 * 3];
+  for (int i = 0; i < 7; i++)
+    for (int j = 0; j < 3; j++) Y[i * 3 + j] = (double)((i + j) % 3); /* y = d - rank, ranks a permutation */
+  const hsize_t xd[2] = {7, 2}, yd[2] = {7, 3};
+  hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  put_chunked(f, "X", xd, X);
+  put_chunked(f, "Y", yd, Y);
+  H5Fclose(f);
+  pt_dataset *ds = NULL;
+  CHECK_OK(pt_dataset_load(path, MPI_COMM_WORLD, 0, SIZE_MAX, &ds));
+  CHECK(ds != NULL && ds->n == 7 && ds->d == 3 && ds->p == 2, "a complete chunked dataset of 7 rows loads");
+  pt_dataset_free(&ds);
+
+  const hsize_t hx[2] = {(hsize_t)1 << 31, 2}, hy[2] = {(hsize_t)1 << 31, 3};
+  f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  put_chunked(f, "X", hx, NULL);
+  put_chunked(f, "Y", hy, NULL);
+  H5Fclose(f);
+  CHECK_FAILS_MSG(pt_dataset_load(path, MPI_COMM_WORLD, 0, SIZE_MAX, &ds), PT_EFORMAT,
+                  "dataset /X does not store all of its values (parts never written)");
+  /* the first 7 rows written, of 2^31 */
+  f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+  for (int k = 0; k < 2; k++) {
+    hid_t set = H5Dopen2(f, k ? "Y" : "X", H5P_DEFAULT), fs = H5Dget_space(set);
+    hid_t ms = H5Screate_simple(2, k ? yd : xd, NULL);
+    const hsize_t start[2] = {0, 0};
+    H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, k ? yd : xd, NULL);
+    CHECK(H5Dwrite(set, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, k ? Y : X) >= 0, "write the first rows of %s",
+          k ? "/Y" : "/X");
+    H5Sclose(ms);
+    H5Sclose(fs);
+    H5Dclose(set);
+  }
+  H5Fclose(f);
+  CHECK_FAILS_MSG(pt_dataset_load(path, MPI_COMM_WORLD, 0, SIZE_MAX, &ds), PT_EFORMAT,
+                  "dataset /X does not store all of its values (parts never written)");
+  unlink(path);
+
+  tmp_path(path, sizeof path, "metrics.h5");
+  write_run(path);
+  f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+  hid_t m = H5Dopen2(f, "metrics", H5P_DEFAULT);
+  const hsize_t rows = (hsize_t)1 << 40;
+  CHECK(m >= 0 && H5Dset_extent(m, &rows) >= 0, "extend /metrics to 2^40 rows");
+  H5Dclose(m);
+  H5Fclose(f);
+  pt_run_state s = {0};
+  CHECK_FAILS_MSG(pt_runfile_read(path, &s), PT_EFORMAT, "/metrics does not store all of its 1099511627776 rows");
+  pt_run_state_clear(&s, 0);
+  unlink(path);
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   snprintf(tmpdir, sizeof tmpdir, "%s", "/tmp/perturb_fuzz_regress.XXXXXX");
@@ -160,10 +235,12 @@ int main(int argc, char **argv) {
     return 1;
   }
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  /* an argument runs one case alone: attribute_arrays, one_line_messages */
+  /* an argument runs one case alone: attribute_arrays, one_line_messages,
+   * unstored_shapes */
   const char *only = argc > 1 ? argv[1] : NULL;
   if (only == NULL || strcmp(only, "attribute_arrays") == 0) test_attribute_arrays();
   if (only == NULL || strcmp(only, "one_line_messages") == 0) test_one_line_messages();
+  if (only == NULL || strcmp(only, "unstored_shapes") == 0) test_unstored_shapes();
   rmdir(tmpdir);
   const int status = pt_test_finish("test_fuzz_regress");
   MPI_Finalize();

@@ -32,6 +32,13 @@ pt_status pt_h5_write_doubles(hid_t loc, const char *name, const double *data, s
 /* Reads a float64 dataset that must hold exactly `count` values. */
 pt_status pt_h5_read_doubles(hid_t loc, const char *name, double *data, size_t count, const char *file);
 
+/* Nonzero if the file stores every element of `dataset` (a chunked one: all
+ * of its chunks), as after a write of the whole array. A chunked dataset can
+ * claim any shape without storing it, and reading it gives fill values: the
+ * loaders check this before allocating memory for a shape read from a file.
+ * Not collective. */
+int pt_h5_fully_stored(hid_t dataset);
+
 /* Flushes `path` to disk and renames it to `final`; removes `path` on failure. */
 pt_status pt_h5_commit_file(const char *path, const char *final);
 

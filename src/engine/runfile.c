@@ -205,7 +205,10 @@ static pt_status read_contents(hid_t file, const char *path, pt_run_state *s) {
   const hssize_t n = H5Sget_simple_extent_npoints(space);
   st = PT_OK;
   s->nmetrics = 0;
-  if (n > 0) {
+  if (n > 0 && !pt_h5_fully_stored(set))
+    st = pt_error(PT_EFORMAT, "%s: /metrics does not store all of its %lld rows (parts never written)", path,
+                  (long long)n);
+  else if (n > 0) {
     s->metrics = malloc((size_t)n * sizeof *s->metrics);
     if (s->metrics == NULL) {
       st = pt_error(PT_ENOMEM, "%s: out of memory", path);

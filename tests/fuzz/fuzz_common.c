@@ -117,7 +117,10 @@ uint32_t fz_u32(fz_reader *r) {
   return v;
 }
 
-uint64_t fz_u64(fz_reader *r) { return (uint64_t)fz_u32(r) << 32 | fz_u32(r); }
+uint64_t fz_u64(fz_reader *r) {
+  const uint64_t hi = fz_u32(r); /* two statements: the order of reads is the recipe */
+  return hi << 32 | fz_u32(r);
+}
 
 uint32_t fz_below(fz_reader *r, uint32_t n) { return n <= 256 ? fz_u8(r) % n : fz_u32(r) % n; }
 

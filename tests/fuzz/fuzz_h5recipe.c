@@ -204,7 +204,10 @@ void fz_h5_dataset(fz_reader *r, hid_t loc, const char *name, int is_int, int ra
       for (int k = 0; k < rk; k++) d[k] = fz_dim(r);
     } else {
       for (int k = 0; k < rk; k++) d[k] = dims[k];
-      if (rk > 0) d[fz_below(r, (uint32_t)rk)] = fz_dim(r);
+      if (rk > 0) {
+        const uint32_t which = fz_below(r, (uint32_t)rk); /* before fz_dim: the order of reads is the recipe */
+        d[which] = fz_dim(r);
+      }
     }
     uint64_t n = 1;
     for (int k = 0; k < rk; k++) n = d[k] && n > UINT64_MAX / d[k] ? UINT64_MAX : n * d[k];
