@@ -226,6 +226,46 @@ static void test_unstored_shapes(void) {
   unlink(path);
 }
 
+/* Finding 4 (fuzz_runfile_h5): the final model's shape comes from the
+ * attributes d and p of /model, and pt_runfile_read_model allocated d·p + d
+ * parameters before looking at /model/params: d = 2^40 asked for 8 TB, and
+ * d = 2^32, p = 2^32 − 1 wrapped d·p + d around to 0. The shape must now be
+ * that of the stored parameters. */
+static void test_model_shape(void) {
+  char path[512];
+  tmp_path(path, sizeof path, "model.h5");
+  const int64_t shapes[][2] = {{(int64_t)1 << 40, 2}, {(int64_t)1 << 32, ((int64_t)1 << 32) - 1}, {3, 3}};
+  for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++) {
+    write_run(path); /* d = 3, p = 2: 9 parameters */
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t g = H5Gcreate2(f, "model", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), scalar = H5Screate(H5S_SCALAR);
+    const hsize_t nparams = 9;
+    hid_t sp = H5Screate_simple(1, &nparams, NULL);
+    hid_t set = H5Dcreate2(g, "params", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const double params[9] = {0};
+    H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, params);
+    for (int j = 0; j < 2; j++) {
+      hid_t a = H5Acreate2(g, j ? "p" : "d", H5T_NATIVE_INT64, scalar, H5P_DEFAULT, H5P_DEFAULT);
+      H5Awrite(a, H5T_NATIVE_INT64, &shapes[k][j]);
+      H5Aclose(a);
+    }
+    H5Dclose(set);
+    H5Sclose(sp);
+    H5Sclose(scalar);
+    H5Gclose(g);
+    H5Fclose(f);
+    set_string_attr(path, "/model", "kind", "affine");
+    char want[200];
+    snprintf(want, sizeof want, "/model/params holds 9 values, not those of the affine model %lld x %lld",
+             (long long)shapes[k][0], (long long)shapes[k][1]);
+    pt_model *m = NULL;
+    CHECK_FAILS_MSG(pt_runfile_read_model(path, &m), PT_EFORMAT, want);
+    CHECK(m == NULL, "no model");
+    pt_model_free(&m);
+  }
+  unlink(path);
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   snprintf(tmpdir, sizeof tmpdir, "%s", "/tmp/perturb_fuzz_regress.XXXXXX");
@@ -236,11 +276,12 @@ int main(int argc, char **argv) {
   }
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   /* an argument runs one case alone: attribute_arrays, one_line_messages,
-   * unstored_shapes */
+   * unstored_shapes, model_shape */
   const char *only = argc > 1 ? argv[1] : NULL;
   if (only == NULL || strcmp(only, "attribute_arrays") == 0) test_attribute_arrays();
   if (only == NULL || strcmp(only, "one_line_messages") == 0) test_one_line_messages();
   if (only == NULL || strcmp(only, "unstored_shapes") == 0) test_unstored_shapes();
+  if (only == NULL || strcmp(only, "model_shape") == 0) test_model_shape();
   rmdir(tmpdir);
   const int status = pt_test_finish("test_fuzz_regress");
   MPI_Finalize();
