@@ -147,11 +147,12 @@ static pt_status read_model_group(hid_t g, const char *path, pt_model **out) {
   if (st == PT_OK) {
     const hssize_t have = stored_count(g, "params");
     const uint64_t ud = (uint64_t)d, up = (uint64_t)p;
-    const int fits = mk == PT_MODEL_LINEAR_SCORER ? have >= 0 && (uint64_t)have == up + 1
-                                                 : ud <= UINT64_MAX / (up + 1) && have >= 0 && (uint64_t)have == ud * (up + 1);
+    const int fits = mk == PT_MODEL_LINEAR_SCORER
+                         ? have >= 0 && (uint64_t)have == up + 1
+                         : ud <= UINT64_MAX / (up + 1) && have >= 0 && (uint64_t)have == ud * (up + 1);
     if (!fits)
-      st = pt_error(PT_EFORMAT, "%s: /model/params holds %lld values, not those of the %s model %lld x %lld", path,
-                    (long long)have, pt_model_kind_name(mk), (long long)d, (long long)p);
+      st = pt_error(PT_EFORMAT, "%s: /model/params holds %lld values, not those of the %s model %lld x %lld",
+                    path, (long long)have, pt_model_kind_name(mk), (long long)d, (long long)p);
   }
   if (st == PT_OK) st = pt_model_alloc(mk, (size_t)d, (size_t)p, out);
   if (st == PT_OK) st = pt_h5_read_doubles(g, "params", (*out)->params, (*out)->nparams, path);
