@@ -45,8 +45,10 @@ for t in "${targets[@]}"; do
   [ -d "$here/corpus/$t" ] && seeds=("$here/corpus/$t")
   # -timeout: one input; -rss_limit_mb/-malloc_limit_mb: a small file that
   # makes a loader allocate gigabytes is a finding too.
+  # -len_control=0: full-length inputs from the start, since a recipe reaches
+  # the later parts of a file (the run file's /model) only past its first bytes.
   if nice "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len=4096 \
-      -print_final_stats=1 -artifact_prefix="$findings/$t-" "$scratch/corpus-$t" "${seeds[@]}" >"$log" 2>&1; then
+      -len_control=0 -print_final_stats=1 -artifact_prefix="$findings/$t-" "$scratch/corpus-$t" "${seeds[@]}" >"$log" 2>&1; then
     runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 executions in \2 s/p' "$log" | tail -n 1)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 || true)
     echo "fuzz $t: ${runs:-? executions}, ${cov:-cov: ?}, corpus $(ls "$scratch/corpus-$t" | wc -l) new inputs, no finding"
