@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # install-deps.sh: installs perturb's build and run dependencies from Debian's
-# archive (Debian 12); --fuzz adds the fuzzing tools. Does nothing when they are all present already. Needs
+# archive (Debian 12). Does nothing when they are all present already. Needs
 # root (or sudo) only when something is missing.
 set -euo pipefail
 
