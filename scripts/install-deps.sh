@@ -13,10 +13,16 @@ packages=(
   python3-h5py python3-matplotlib python3-numpy
 )
 
-# --tests: also what only the test suite needs (scripts/test.sh passes it):
-# a single-node Slurm and munge for tests/slurm.sh. Not in the default install.
+# Optional groups, for what only the test suite needs (scripts/test.sh passes
+# both; the default install is what a user needs to build and run):
+#   --tests  a single-node Slurm and munge, for tests/slurm.sh;
+#   --fuzz   clang with libFuzzer's runtime, and llvm-symbolizer for readable
+#            sanitizer stacks (tests/fuzz/run.sh).
 for arg in "$@"; do
-  case $arg in --tests) packages+=(slurmctld slurmd slurm-client munge) ;; esac
+  case $arg in
+    --tests) packages+=(slurmctld slurmd slurm-client munge) ;;
+    --fuzz) packages+=(clang libclang-rt-14-dev llvm) ;;
+  esac
 done
 
 missing=()

@@ -281,6 +281,11 @@ static pt_status open_array(const char *fn, const char *path, hid_t fid, const c
                         rank, rank_lo, rank_hi);
     else if (H5Sget_simple_extent_dims(sp, dims, NULL) < 0)
       st = pt_error(PT_EFORMAT, "%s: '%s': cannot read the shape of %s", fn, path, name);
+    else if (H5Sget_simple_extent_npoints(sp) > 0 && !pt_h5_fully_stored(ds))
+      /* a file of a few kilobytes would have the loader allocate memory for
+       * billions of rows it never held (h5util.h) */
+      st = pt_error(PT_EFORMAT, "%s: '%s': dataset %s does not store all of its values (parts never written)", fn,
+                    path, name);
     else
       *rank_out = rank;
   }

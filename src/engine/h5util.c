@@ -52,8 +52,15 @@ pt_status pt_h5_write_attr_string(hid_t obj, const char *name, const char *value
 static pt_status read_attr(hid_t obj, const char *name, hid_t type, void *value, const char *file) {
   if (H5Aexists(obj, name) <= 0) return pt_error(PT_EFORMAT, "%s: attribute '%s' is missing", file, name);
   hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
-  herr_t rc = attr < 0 ? -1 : H5Aread(attr, type, value);
+  hid_t space = attr < 0 ? -1 : H5Aget_space(attr);
+  /* H5Aread writes every element: an array where one value belongs would
+   * overrun `value`, so anything but exactly one value is refused first. */
+  const hssize_t n = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
+  herr_t rc = n != 1 ? -1 : H5Aread(attr, type, value);
+  if (space >= 0) H5Sclose(space);
   if (attr >= 0) H5Aclose(attr);
+  if (n >= 0 && n != 1)
+    return pt_error(PT_EFORMAT, "%s: attribute '%s' holds %lld values (expected one)", file, name, (long long)n);
   if (rc < 0) return pt_error(PT_EFORMAT, "%s: cannot read attribute '%s'", file, name);
   return PT_OK;
 }
@@ -152,4 +159,28 @@ pt_status pt_h5_save_memory(hid_t file, const char *path, pt_status st) {
   if (st == PT_OK) st = pt_file_write_atomic(path, image, (size_t)size);
   free(image);
   return st;
+}
+
+int pt_h5_fully_stored(hid_t dataset) {
+  hid_t dcpl = H5Dget_create_plist(dataset), space = H5Dget_space(dataset);
+  int ok = 0;
+  if (dcpl >= 0 && space >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED) {
+    /* H5Dget_space_status compares bytes and calls a complete table whose
+     * last chunk sticks out "partly allocated": count the chunks instead */
+    hsize_t dims[H5S_MAX_RANK], chunk[H5S_MAX_RANK], need = 1, have = 0;
+    const int rank = H5Sget_simple_extent_dims(space, dims, NULL);
+    ok = rank >= 0 && H5Pget_chunk(dcpl, rank, chunk) == rank;
+    for (int k = 0; ok && k < rank; k++) {
+      const hsize_t along = dims[k] / chunk[k] + (dims[k] % chunk[k] != 0);
+      need = along && need > HSIZE_UNDEF / along ? HSIZE_UNDEF : need * along; /* saturates: never stored */
+    }
+    /* (1.10.8 refuses H5S_ALL here: the whole extent is selected in `space`) */
+    ok = ok && H5Dget_num_chunks(dataset, space, &have) >= 0 && have >= need;
+  } else if (dcpl >= 0 && space >= 0) {
+    H5D_space_status_t status;
+    ok = H5Dget_space_status(dataset, &status) >= 0 && status == H5D_SPACE_STATUS_ALLOCATED;
+  }
+  if (space >= 0) H5Sclose(space);
+  if (dcpl >= 0) H5Pclose(dcpl);
+  return ok;
 }

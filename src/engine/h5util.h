@@ -61,4 +61,11 @@ hid_t pt_h5_create_memory(const char *name);
  */
 pt_status pt_h5_save_memory(hid_t file, const char *path, pt_status st);
 
+/* Nonzero if the file stores every element of `dataset` (a chunked one: all
+ * of its chunks), as after a write of the whole array. A chunked dataset can
+ * claim any shape without storing it, and reading it gives fill values: the
+ * loaders check this before allocating memory for a shape read from a file.
+ * Not collective. */
+int pt_h5_fully_stored(hid_t dataset);
+
 #endif

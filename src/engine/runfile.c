@@ -128,6 +128,18 @@ pt_status pt_runfile_write(const char *path, const pt_run_state *s) {
   return st;
 }
 
+/* The number of values dataset `name` of g stores in full (h5util.h), or -1
+ * if it is missing or not fully stored. */
+static hssize_t stored_count(hid_t g, const char *name) {
+  hid_t set = H5Lexists(g, name, H5P_DEFAULT) > 0 ? H5Dopen2(g, name, H5P_DEFAULT) : -1;
+  hid_t space = set < 0 ? -1 : H5Dget_space(set);
+  hssize_t n = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
+  if (n > 0 && !pt_h5_fully_stored(set)) n = -1;
+  if (space >= 0) H5Sclose(space);
+  if (set >= 0) H5Dclose(set);
+  return n;
+}
+
 static pt_status read_model_group(hid_t g, const char *path, pt_model **out) {
   char *kind = NULL;
   int64_t d = 0, p = 0;
@@ -139,6 +151,18 @@ static pt_status read_model_group(hid_t g, const char *path, pt_model **out) {
   else if (st == PT_OK && strcmp(kind, "affine") != 0) st = pt_error(PT_EFORMAT, "%s: unknown model kind '%s'", path, kind);
   free(kind);
   if (st == PT_OK && (d < 1 || p < 1)) st = pt_error(PT_EFORMAT, "%s: bad model shape %lld x %lld", path, (long long)d, (long long)p);
+  /* d and p come from the file: they must be those of the stored parameters
+   * before memory is allocated for them (and d·p + d could overflow) */
+  if (st == PT_OK) {
+    const hssize_t have = stored_count(g, "params");
+    const uint64_t ud = (uint64_t)d, up = (uint64_t)p;
+    const int fits = mk == PT_MODEL_LINEAR_SCORER
+                         ? have >= 0 && (uint64_t)have == up + 1
+                         : ud <= UINT64_MAX / (up + 1) && have >= 0 && (uint64_t)have == ud * (up + 1);
+    if (!fits)
+      st = pt_error(PT_EFORMAT, "%s: /model/params holds %lld values, not those of the %s model %lld x %lld",
+                    path, (long long)have, pt_model_kind_name(mk), (long long)d, (long long)p);
+  }
   if (st == PT_OK) st = pt_model_alloc(mk, (size_t)d, (size_t)p, out);
   if (st == PT_OK) st = pt_h5_read_doubles(g, "params", (*out)->params, (*out)->nparams, path);
   /* older files and runs on raw features have no x_mean: no standardisation */
@@ -313,7 +337,10 @@ static pt_status read_contents(hid_t file, const char *path, pt_run_state *s) {
   const hssize_t n = H5Sget_simple_extent_npoints(space);
   st = PT_OK;
   s->nmetrics = 0;
-  if (n > 0) {
+  if (n > 0 && !pt_h5_fully_stored(set))
+    st = pt_error(PT_EFORMAT, "%s: /metrics does not store all of its %lld rows (parts never written)", path,
+                  (long long)n);
+  else if (n > 0) {
     s->metrics = malloc((size_t)n * sizeof *s->metrics);
     if (s->metrics == NULL) {
       st = pt_error(PT_ENOMEM, "%s: out of memory", path);
