@@ -80,9 +80,9 @@ static void test_attribute_arrays(void) {
     hid_t type;
     hsize_t count;
     const char *want;
-  } cases[] = {{"/", "complete", H5T_NATIVE_INT64, 3, "attribute 'complete' holds 3 values (expected one)"},
-               {"/checkpoint", "epoch", H5T_NATIVE_INT64, 8, "attribute 'epoch' holds 8 values (expected one)"},
-               {"/", "config", vstr, 2, "attribute 'config' holds 2 values (expected one)"}};
+  } cases[] = {{"/", "complete", H5T_NATIVE_INT64, 3, "attribute 'complete' of / is not a single integer"},
+               {"/checkpoint", "epoch", H5T_NATIVE_INT64, 8, "attribute 'epoch' of /checkpoint is not a single integer"},
+               {"/", "config", vstr, 2, "attribute 'config' of / is not a single string"}};
   for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
     write_run(path);
     pt_run_state s = {0};
@@ -125,7 +125,7 @@ static void test_one_line_messages(void) {
   pt_dataset_free(&ds);
   set_string_attr(path, "/", "task", "rank\ning");
   if (CHECK_FAILS_MSG(pt_dataset_load(path, MPI_COMM_WORLD, 0, SIZE_MAX, &ds), PT_EFORMAT,
-                      "task 'rank?ing' is not supported"))
+                      "task 'rank\\ning' is not supported"))
     CHECK(strchr(pt_last_error(), '\n') == NULL, "the message is one line");
   unlink(path);
 
@@ -145,7 +145,7 @@ static void test_one_line_messages(void) {
   H5Fclose(f);
   set_string_attr(path, "/model", "kind", "aff\ni\033[2Jne");
   pt_model *m = NULL;
-  if (CHECK_FAILS_MSG(pt_runfile_read_model(path, &m), PT_EFORMAT, "unknown model kind 'aff?i?[2Jne'"))
+  if (CHECK_FAILS_MSG(pt_runfile_read_model(path, &m), PT_EFORMAT, "unknown model kind 'aff\\ni\\x1b[2Jne'"))
     CHECK(strchr(pt_last_error(), '\n') == NULL, "the message is one line");
   pt_model_free(&m);
   unlink(path);

@@ -49,8 +49,8 @@ const char *pt_last_error(void);
  * error and returns @p status, so that callers can write
  * `return pt_error(PT_EINVAL, "...", ...);`. Exposed for user solvers and
  * the engine; the message is truncated to 1023 bytes. Control characters in
- * it (a newline inside a value read from a file, say) become '?', so that the
- * message is always one line.
+ * it (a newline inside a value read from a file, say) are shown escaped, as
+ * `\n`, `\r`, `\t` or `\xHH`, so that the message is always one line.
  */
 pt_status pt_error(pt_status status, const char *fmt, ...)
 #if defined(__GNUC__)
