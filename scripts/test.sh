@@ -5,7 +5,7 @@
 # targets (tests/fuzz/run.sh) for 20 s each.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-"$top/scripts/install-deps.sh" --tests
+"$top/scripts/install-deps.sh" --tests --fuzz
 export OPENBLAS_NUM_THREADS=1
 status=0
 for variant in release asan; do
