@@ -21,7 +21,7 @@ perturb=$1
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/checks.sh"
 export OMPI_MCA_rmaps_base_oversubscribe=1
-csv_dir=${PERTURB_LABEL_RANKING_DIR:-$here/../../../shared/data/label_ranking}
+csv_dir=${PERTURB_LABEL_RANKING_DIR:-$here/../../shared/data/label_ranking}  # the repository's ../shared
 
 run() { timeout 300 mpirun -q -n "$@"; }
 printf '[train]\nepochs = 1\n' >"$tmp/one.ini" # the defaults, one epoch
