@@ -16,22 +16,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat > "$tmp/c.ini" <<'INI'
-[synthetic]
-kind = per_label
-n = 3000
-labels = 50
-features = 10
-sigma = 0.05
-seed = 5
-[loss]
-epsilon = 0.3
-samples = 60
-[train]
-epochs = 4
-batch_size = 16
-checkpoint_every = 1
-INI
+{ cat "$here/data/interruptible.ini"; echo "epochs = 4"; } > "$tmp/c.ini"
 grid=(--grid train.seed=1,2,3,4)
 timeout 300 mpirun -q -n 2 "$perturb" sweep "$tmp/c.ini" "${grid[@]}" --out "$tmp/full" >/dev/null ||
   { echo "FAIL: the uninterrupted sweep failed"; exit 1; }

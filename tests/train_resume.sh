@@ -8,23 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 cleanup() { pkill -9 -f -- "--out $tmp/cut.h5" 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
-cat > "$tmp/c.ini" <<'INI'
-[synthetic]
-kind = per_label
-n = 3000
-labels = 50
-features = 10
-sigma = 0.05
-seed = 5
-[loss]
-epsilon = 0.3
-samples = 60
-[train]
-epochs = 10
-batch_size = 16
-seed = 2
-checkpoint_every = 1
-INI
+{ cat "$here/data/interruptible.ini"; echo "epochs = 10"; } > "$tmp/c.ini"
 mpi() { timeout 300 mpirun -n 2 --oversubscribe "$perturb" "$@"; }
 
 mpi train "$tmp/c.ini" --out "$tmp/full.h5" >/dev/null

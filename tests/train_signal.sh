@@ -23,23 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat > "$tmp/c.ini" <<'INI'
-[synthetic]
-kind = per_label
-n = 3000
-labels = 50
-features = 10
-sigma = 0.05
-seed = 5
-[loss]
-epsilon = 0.3
-samples = 60
-[train]
-epochs = 30
-batch_size = 16
-seed = 2
-checkpoint_every = 1
-INI
+{ cat "$here/data/interruptible.ini"; echo "epochs = 30"; } > "$tmp/c.ini"
 attr() { /usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1]); print(int(f[sys.argv[2]].attrs[sys.argv[3]]))" "$@" 2>/dev/null || echo -1; }
 rows() { /usr/bin/python3 -c "import h5py,sys; print(len(h5py.File(sys.argv[1])['metrics']))" "$1" 2>/dev/null || echo -1; }
 
