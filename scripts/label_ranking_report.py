@@ -11,7 +11,7 @@ Spearman over the inner folds (data.inner_fold = 0..K-1); the best setting
 Spearman of its refit (data.inner_fold = -1, evaluated on the outer test
 fold). A fold with a needed point missing or NaN is left out and counted.
 
-Inputs: OUT/<method>/sweep.h5 (/summary, see src/engine/sweep.h); optional
+Inputs: OUT/<method>/sweep.h5 (/summary, see src/engine/sweep/sweep.h); optional
 OUT/times.txt ("<method> <seconds>" lines); optional environment variable
 PERTURB_LABEL_RANKING_DIR (the dataset CSVs, for n and d in the timing table).
 

@@ -1,5 +1,5 @@
 """sweep_summary.py: the /summary table of a `perturb sweep` file (sweep.h5,
-layout in src/engine/sweep.h), as the report and plot scripts read it. Axes
+layout in src/engine/sweep/sweep.h), as the report and plot scripts read it. Axes
 are the text columns (values as given on the command line), metrics the float
 ones (NaN for points not complete)."""
 import sys

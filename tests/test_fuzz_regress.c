@@ -12,11 +12,11 @@
 
 #include <hdf5.h>
 
-#include "model.h"
-#include "optim.h"
+#include "model/model.h"
+#include "train/optim.h"
 #include "perturb/config.h"
 #include "perturb/data.h"
-#include "runfile.h"
+#include "io/runfile.h"
 #include "testlib.h"
 
 static char tmpdir[256];

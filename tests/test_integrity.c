@@ -16,11 +16,11 @@
 
 #include <hdf5.h>
 
-#include "dist.h"
-#include "model.h"
-#include "optim.h"
+#include "dist/dist.h"
+#include "model/model.h"
+#include "train/optim.h"
 #include "perturb/data.h"
-#include "runfile.h"
+#include "io/runfile.h"
 #include "testlib.h"
 
 static int rank = 0, nranks = 1;

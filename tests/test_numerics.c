@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dist.h"
-#include "metrics.h"
+#include "dist/dist.h"
+#include "task/metrics.h"
 #include "testlib.h"
 
 __extension__ typedef __int128 i128; /* the reference: a GCC extension, tests only */

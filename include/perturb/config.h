@@ -46,7 +46,7 @@ typedef enum pt_config_type {
   PT_CONFIG_BOOL = 4    /**< true/false, yes/no, on/off, 1/0 */
 } pt_config_type;
 
-/** One key of the schema (a row of the table in src/engine/config_schema.c). */
+/** One key of the schema (a row of the table in src/engine/config/config_schema.c). */
 typedef struct pt_config_key {
   const char *section;  /**< e.g. "loss" */
   const char *key;      /**< e.g. "epsilon" */

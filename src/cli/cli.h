@@ -10,7 +10,7 @@ int pt_cli_bench(int argc, char **argv);
 
 /* perturb train / sweep / gen / import / eval / info (MPI initialised by main). */
 int pt_cli_train(int argc, char **argv);
-/* perturb sweep: a grid of training runs shared by groups of ranks (src/engine/sweep.h). */
+/* perturb sweep: a grid of training runs shared by groups of ranks (src/engine/sweep/sweep.h). */
 int pt_cli_sweep(int argc, char **argv);
 int pt_cli_gen(int argc, char **argv);
 int pt_cli_import(int argc, char **argv);

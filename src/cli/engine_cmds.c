@@ -10,16 +10,16 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "dist.h"
-#include "files.h"
-#include "metrics.h"
-#include "model.h"
+#include "dist/dist.h"
+#include "io/files.h"
+#include "task/metrics.h"
+#include "model/model.h"
 #include "perturb/config.h"
 #include "perturb/data.h"
-#include "runfile.h"
-#include "sweep.h"
+#include "io/runfile.h"
+#include "sweep/sweep.h"
 #include "text.h"
-#include "train.h"
+#include "train/train.h"
 
 static int is_rank0(void) {
   int rank;

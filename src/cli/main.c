@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "interrupt.h"
+#include "train/interrupt.h"
 #include "perturb/version.h"
 
 static void usage(FILE *out) {  /* --help only: errors get one line */

@@ -10,7 +10,7 @@
 
 #include "fuzz_common.h"
 #include "perturb/data.h"
-#include "runfile.h"
+#include "io/runfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

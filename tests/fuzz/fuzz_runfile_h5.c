@@ -13,10 +13,10 @@
 
 #include "cli.h"
 #include "fuzz_h5recipe.h"
-#include "model.h"
-#include "optim.h"
+#include "model/model.h"
+#include "train/optim.h"
 #include "perturb/config.h"
-#include "runfile.h"
+#include "io/runfile.h"
 
 enum { MAXD = 5, MAXP = 4, MAXPARAMS = MAXD * MAXP + MAXD, MAXROWS = 6 };
 

@@ -1,5 +1,5 @@
 /* optim.c: SGD with (heavy-ball) momentum and Adam (Kingma & Ba 2015). */
-#include "optim.h"
+#include "train/optim.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * and the synthetic ranking generator. CSV import is in data_csv.c and HDF5
  * files in data_h5.c. */
 #include "perturb/data.h"
-#include "data_impl.h"
+#include "data/data_impl.h"
 
 #include <inttypes.h>
 #include <math.h>

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dist.h"
-#include "model.h"
+#include "dist/dist.h"
+#include "model/model.h"
 #include "perturb/data.h"
 
 /* The sums behind the metrics of some instances: plain int64_t fields, so

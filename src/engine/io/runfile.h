@@ -37,8 +37,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model.h"
-#include "optim.h"
+#include "model/model.h"
+#include "train/optim.h"
 #include "perturb/error.h"
 
 typedef struct pt_metrics_row {

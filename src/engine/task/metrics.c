@@ -1,6 +1,6 @@
 /* metrics.c: Spearman correlation (average ranks for ties) and exact
  * rankings, summed exactly. */
-#include "metrics.h"
+#include "task/metrics.h"
 
 #include <gsl/gsl_sort.h>
 #include <math.h>

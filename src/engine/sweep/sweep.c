@@ -1,7 +1,7 @@
 /* sweep.c: `perturb sweep` — the grid, the sweep directory, handing points out
  * to groups of ranks, and the summary file (layout and guarantees in sweep.h). */
 #define _POSIX_C_SOURCE 200809L
-#include "sweep.h"
+#include "sweep/sweep.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -18,15 +18,15 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "config_impl.h"
-#include "dist.h"
-#include "files.h"
-#include "h5util.h"
-#include "interrupt.h"
+#include "config/config_impl.h"
+#include "dist/dist.h"
+#include "io/files.h"
+#include "io/h5util.h"
+#include "train/interrupt.h"
 #include "perturb/config.h"
 #include "perturb/version.h"
-#include "runfile.h"
-#include "train.h"
+#include "io/runfile.h"
+#include "train/train.h"
 
 #define SWEEP_FORMAT "perturb-sweep"
 #define SWEEP_FORMAT_VERSION 2

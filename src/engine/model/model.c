@@ -1,5 +1,5 @@
 /* model.c: linear scorer and affine models on CBLAS. */
-#include "model.h"
+#include "model/model.h"
 
 #include <cblas.h>
 #include <math.h>

@@ -1,6 +1,6 @@
 /* interrupt.c: the SIGTERM/SIGINT handler and the agreed stop (interrupt.h). */
 #define _POSIX_C_SOURCE 200809L
-#include "interrupt.h"
+#include "train/interrupt.h"
 
 #include <signal.h>
 #include <stdio.h>

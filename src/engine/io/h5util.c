@@ -1,13 +1,13 @@
 /* h5util.c: HDF5 attribute and dataset helpers, and files built in memory. */
 #define _POSIX_C_SOURCE 200809L
-#include "h5util.h"
+#include "io/h5util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 
-#include "files.h"
+#include "io/files.h"
 
 pt_h5_quiet pt_h5_quiet_begin(void) {
   pt_h5_quiet q;

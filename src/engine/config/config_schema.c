@@ -3,7 +3,7 @@
 #include <stddef.h>
 
 #include "perturb/config.h"
-#include "config_impl.h"
+#include "config/config_impl.h"
 
 /* Shared with config.c (no internal header holds it yet): the "section.key"
  * name of row `index`, or NULL past the end. */

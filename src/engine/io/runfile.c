@@ -1,6 +1,6 @@
 /* runfile.c: writing and reading run-file snapshots (layout in runfile.h). */
 #define _POSIX_C_SOURCE 200809L
-#include "runfile.h"
+#include "io/runfile.h"
 
 #include <hdf5.h>
 #include <inttypes.h>
@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "files.h"
-#include "h5util.h"
+#include "io/files.h"
+#include "io/h5util.h"
 #include "perturb/version.h"
 
 #define RUN_FORMAT "perturb-run"

@@ -1,6 +1,6 @@
 /* files.c: the engine's rules for input and output files (see files.h). */
 #define _POSIX_C_SOURCE 200809L
-#include "files.h"
+#include "io/files.h"
 
 #include <dirent.h>
 #include <errno.h>

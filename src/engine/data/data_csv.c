@@ -10,9 +10,9 @@
 
 #include "check.h"
 #include "perturb/data.h"
-#include "data_impl.h"
+#include "data/data_impl.h"
 #include "text.h"
-#include "files.h"
+#include "io/files.h"
 
 static const char fn[] = "pt_dataset_import_csv";
 

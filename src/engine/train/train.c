@@ -1,7 +1,7 @@
 /* train.c: the distributed training loop (see dist.h for how ranks share a
  * batch and why the results do not depend on how many there are). */
 #define _POSIX_C_SOURCE 200809L
-#include "train.h"
+#include "train/train.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,18 +15,18 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "dist.h"
-#include "interrupt.h"
-#include "files.h"
-#include "metrics.h"
-#include "model.h"
-#include "optim.h"
+#include "dist/dist.h"
+#include "train/interrupt.h"
+#include "io/files.h"
+#include "task/metrics.h"
+#include "model/model.h"
+#include "train/optim.h"
 #include "perturb/data.h"
 #include "perturb/loss.h"
 #include "perturb/perturbed.h"
 #include "perturb/rng.h"
-#include "ridge.h"
-#include "runfile.h"
+#include "train/ridge.h"
+#include "io/runfile.h"
 
 #define M_PI_VALUE 3.14159265358979323846
 

@@ -1,5 +1,5 @@
 /* dist.c: the rank grid and collective agreement on errors. */
-#include "dist.h"
+#include "dist/dist.h"
 
 #include <inttypes.h>
 #include <math.h>

@@ -3,7 +3,7 @@
 #define _POSIX_C_SOURCE 200809L /* strerror_r (the XSI one: thread-safe) */
 
 #include "perturb/config.h"
-#include "config_impl.h"
+#include "config/config_impl.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -18,7 +18,7 @@
 
 #include "check.h"
 #include "text.h"
-#include "files.h"
+#include "io/files.h"
 
 /* Defined in config_schema.c, next to the table it names. */
 

@@ -17,9 +17,9 @@
 
 #include "check.h"
 #include "perturb/data.h"
-#include "data_impl.h"
-#include "files.h"
-#include "h5util.h"
+#include "data/data_impl.h"
+#include "io/files.h"
+#include "io/h5util.h"
 
 enum { FORMAT_VERSION = 1 };
 

@@ -15,7 +15,7 @@
 #ifndef PERTURB_RIDGE_H
 #define PERTURB_RIDGE_H
 
-#include "model.h"
+#include "model/model.h"
 #include "perturb/data.h"
 #include "perturb/error.h"
 

@@ -1,5 +1,5 @@
 /* ridge.c: the closed-form ridge fit with GSL's SVD (see ridge.h). */
-#include "ridge.h"
+#include "train/ridge.h"
 
 #include <float.h>
 #include <gsl/gsl_errno.h>
