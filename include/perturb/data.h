@@ -37,7 +37,9 @@ typedef struct pt_dataset {
   double *X;         /**< features */
   double *Y;         /**< targets [n × d] in the solver's embedding */
   int32_t *ranks;    /**< [n × d] ranks, 1 = top; NULL if the task is not ranking */
-  char task[32];     /**< "ranking" */
+  int32_t *labels;   /**< [n] class labels in 0..d−1 (classification; Y is then one-hot); NULL otherwise */
+  size_t channels, height, width; /**< image inputs: p = channels·height·width, X is [n × c × h × w]; 0 otherwise */
+  char task[32];     /**< "ranking", "classification", or another name (targets in /Y only) */
   char name[128];    /**< e.g. "iris" or "synthetic" */
   char source[512];  /**< provenance: a file path or the generator's parameters */
 } pt_dataset;

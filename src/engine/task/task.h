@@ -1,0 +1,66 @@
+/* task/task.h (internal): tasks as type descriptors. A task bundles a
+ * solver, how a dataset encodes its targets, and the metrics that apply:
+ *
+ * | task           | dataset targets                          | solver            | metrics          |
+ * |----------------|------------------------------------------|-------------------|------------------|
+ * | ranking        | /ranks (1 = top), Y = d − rank           | ranking           | Spearman, exact  |
+ * | classification | /labels in 0..classes−1, Y one-hot       | argmax            | accuracy         |
+ * | plugin         | /Y in the solver's embedding             | the user's, from a shared library (perturb/plugin.h) | what the plugin says |
+ *
+ * Each task is one file in this folder and one line in task/types.h. */
+#ifndef PERTURB_TASK_TASK_H
+#define PERTURB_TASK_TASK_H
+
+#include "perturb/config.h"
+#include "perturb/data.h"
+#include "perturb/error.h"
+#include "perturb/plugin.h"
+#include "perturb/solver.h"
+
+/* The metrics a task reports (the PT_PLUGIN_METRIC_* bits of perturb/plugin.h):
+ * PT_METRIC_RANKING: Spearman correlation and exact rankings of θ against the
+ * target ranking; PT_METRIC_ACCURACY: the share of instances whose solution
+ * y*(θ) equals the target y (for classification: the accuracy). */
+#define PT_METRIC_RANKING PT_PLUGIN_METRIC_RANKING
+#define PT_METRIC_ACCURACY PT_PLUGIN_METRIC_ACCURACY
+
+typedef struct pt_task pt_task;
+
+typedef struct pt_task_type {
+  const char *name; /* the task.kind value */
+  const char *doc;  /* one line for the docs */
+  /* Checks that `train` (named `origin` in messages) encodes this task's
+   * targets, and sets t->solver (of dimension train->d) and t->metrics.
+   * PT_ECONFIG or PT_EFORMAT with one line. Not collective. */
+  pt_status (*setup)(pt_task *t, const pt_config *cfg, const pt_dataset *train, const char *origin);
+  /* Checks another part (the test data) against the task (may be NULL: no check beyond the shape). */
+  pt_status (*check)(const pt_task *t, const pt_dataset *ds, const char *origin);
+  /* Frees what setup made beyond the solver (NULL: nothing). */
+  void (*release)(pt_task *t);
+} pt_task_type;
+
+struct pt_task {
+  const pt_task_type *type;
+  pt_solver *solver; /* owned */
+  unsigned metrics;  /* PT_METRIC_* bits */
+  void *handle;      /* the plugin's library (plugin) */
+};
+
+#define PT_TASK_DECLARE(name) extern const pt_task_type pt_task_##name;
+#include "task/types.h"
+PT_TASK_TYPES(PT_TASK_DECLARE)
+#undef PT_TASK_DECLARE
+
+/* The task named `name`, or NULL. */
+const pt_task_type *pt_task_type_by_name(const char *name);
+
+/* The task of the configuration's [task] section for the training data
+ * `train` (task.kind = auto: the dataset's own task attribute). PT_ECONFIG
+ * with one line for an unknown task or data that do not fit it. Not
+ * collective. */
+pt_status pt_task_from_config(const pt_config *cfg, const pt_dataset *train, const char *origin, pt_task **out);
+
+/* NULL-safe; clears the handle. */
+void pt_task_free(pt_task **t);
+
+#endif
