@@ -32,7 +32,9 @@ static void write_run(const char *path) {
   pt_run_state s = {0};
   CHECK_OK(pt_config_alloc(&cfg));
   CHECK_OK(pt_config_to_ini(cfg, &s.config_ini));
-  CHECK_OK(pt_model_alloc(PT_MODEL_AFFINE, 3, 2, &m));
+  const pt_model_shape shape = {.d = 3, .p = 2};
+  const pt_model_settings settings = {0};
+  CHECK_OK(pt_model_alloc(&pt_model_affine, &shape, &settings, "test", &m));
   CHECK_OK(pt_optim_alloc(PT_OPTIM_ADAM, m->nparams, 0.01, 0.9, 0.9, 0.999, 1e-8, &o));
   s.nranks = s.instance_groups = s.sample_groups = 1;
   s.epoch = 2;

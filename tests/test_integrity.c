@@ -77,7 +77,9 @@ static void test_runfile_standardization(const char *dir) {
   pt_model *m = NULL, *back = NULL, *plain = NULL;
   pt_optim *o = NULL;
   pt_dataset *ds = scaled_data(), *copy = NULL;
-  CHECK_OK(pt_model_alloc(PT_MODEL_AFFINE, 3, 2, &m));
+  const pt_model_shape shape = {.d = 3, .p = 2};
+  const pt_model_settings settings = {0};
+  CHECK_OK(pt_model_alloc(&pt_model_affine, &shape, &settings, "test", &m));
   CHECK_OK(pt_optim_alloc(PT_OPTIM_ADAM, m->nparams, 0.1, 0.0, 0.9, 0.999, 1e-8, &o));
   if (m == NULL || o == NULL || ds == NULL) goto done;
   for (size_t k = 0; k < m->nparams; k++) m->params[k] = 0.25 * (double)k - 1.0;

@@ -303,7 +303,7 @@ int pt_cli_import(int argc, char **argv) {
 /* Rank-metric counts of `model` on `ds`, summed over ranks (integers: exact
  * in any order). `shared`: every rank holds all rows and counts its share;
  * otherwise each rank holds its own rows. Collective. */
-static pt_status eval_counts(const pt_model *model, const pt_dataset *ds, int shared, pt_rank_sums *sums) {
+static pt_status eval_counts(pt_model *model, const pt_dataset *ds, int shared, pt_rank_sums *sums) {
   int rank, nranks;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &nranks);

@@ -22,7 +22,7 @@ enum { MAXD = 5, MAXP = 4, MAXPARAMS = MAXD * MAXP + MAXD, MAXROWS = 6 };
 
 /* The model the recipe's run would have: its kind, d and p. */
 typedef struct shape {
-  pt_model_kind kind;
+  const pt_model_type *kind;
   size_t d, p, nparams;
 } shape;
 
@@ -70,10 +70,10 @@ static void write_metrics(fz_reader *r, hid_t f) {
 }
 
 static void write_recipe(fz_reader *r, const char *path, shape *sh) {
-  sh->kind = fz_u8(r) & 1 ? PT_MODEL_LINEAR_SCORER : PT_MODEL_AFFINE;
+  sh->kind = fz_u8(r) & 1 ? &pt_model_linear_scorer : &pt_model_affine;
   sh->d = 1 + fz_below(r, MAXD);
   sh->p = 1 + fz_below(r, MAXP);
-  sh->nparams = sh->kind == PT_MODEL_LINEAR_SCORER ? sh->p + 1 : sh->d * sh->p + sh->d;
+  sh->nparams = sh->kind == &pt_model_linear_scorer ? sh->p + 1 : sh->d * sh->p + sh->d;
   double params[MAXPARAMS];
   for (size_t k = 0; k < MAXPARAMS; k++) params[k] = (double)k / 8.0;
 
@@ -128,14 +128,14 @@ static void write_recipe(fz_reader *r, const char *path, shape *sh) {
     hid_t mg = H5Gcreate2(f, "model", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     fz_h5_dataset(r, mg, "params", 0, 1, &np, params);
     const hsize_t wd[2] = {sh->d, sh->p}, pd = sh->p, dd = sh->d;
-    if (sh->kind == PT_MODEL_LINEAR_SCORER) {
+    if (sh->kind == &pt_model_linear_scorer) {
       fz_h5_dataset(r, mg, "w", 0, 1, &pd, params);
       fz_h5_attr_double(r, mg, "intercept", params[sh->p]);
     } else {
       fz_h5_dataset(r, mg, "W", 0, 2, wd, params);
       fz_h5_dataset(r, mg, "b", 0, 1, &dd, params + sh->d * sh->p);
     }
-    fz_h5_attr_string(r, mg, "kind", pt_model_kind_name(sh->kind));
+    fz_h5_attr_string(r, mg, "kind", sh->kind->name);
     fz_h5_attr_int(r, mg, "d", (int64_t)sh->d);
     fz_h5_attr_int(r, mg, "p", (int64_t)sh->p);
     H5Gclose(mg);
@@ -163,7 +163,9 @@ static void resume(const char *path, const shape *sh) {
 
   pt_model *model = NULL;
   pt_optim *optim = NULL;
-  if (pt_model_alloc(sh->kind, sh->d, sh->p, &model) != PT_OK ||
+  const pt_model_shape shape = {.d = sh->d, .p = sh->p, .per_label = sh->kind->per_label};
+  const pt_model_settings settings = {0};
+  if (pt_model_alloc(sh->kind, &shape, &settings, path, &model) != PT_OK ||
       pt_optim_alloc(PT_OPTIM_ADAM, model->nparams, 0.01, 0.9, 0.9, 0.999, 1e-8, &optim) != PT_OK)
     abort();
   stored.model = model;

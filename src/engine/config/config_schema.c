@@ -4,6 +4,10 @@
 
 #include "perturb/config.h"
 #include "config/config_impl.h"
+#include "model/types.h"
+
+/* "|name" for each entry of a type table: the choices of a kind key. */
+#define PT_CHOICE(name) "|" #name
 
 /* Shared with config.c (no internal header holds it yet): the "section.key"
  * name of row `index`, or NULL past the end. */
@@ -45,9 +49,18 @@
   X("synthetic", "sigma", PT_CONFIG_DOUBLE, "0", 0, 1e6, 0, NULL,                                              \
     "label noise: labels rank theta_i + sigma Z_i")                                                            \
   X("synthetic", "seed", PT_CONFIG_INT, "1", 0, PT_SEED_MAX, 0, NULL, "seed of the generator")                 \
-  X("model", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto|linear_scorer|affine",                           \
+  X("model", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto" PT_MODEL_TYPES(PT_CHOICE),                      \
     "model mapping features to scores theta; auto: linear_scorer for per-label features, else affine")         \
   X("model", "l2", PT_CONFIG_DOUBLE, "0", 0, 1e6, 0, NULL, "L2 regularisation weight on the model parameters") \
+  X("model", "hidden", PT_CONFIG_STRING, "", 0, 0, 0, NULL,                                                    \
+    "widths of the hidden dense layers, e.g. 64,32 (mlp; cnn: after the convolutions), each followed by ReLU")  \
+  X("model", "conv", PT_CONFIG_STRING, "", 0, 0, 0, NULL,                                                      \
+    "output channels of the 3x3 convolutions of a cnn, e.g. 16,32, each followed by ReLU and model.pool")      \
+  X("model", "stride", PT_CONFIG_INT, "1", 1, 8, 0, NULL, "stride of every convolution (cnn)")                 \
+  X("model", "padding", PT_CONFIG_INT, "1", 0, 2, 0, NULL, "zero padding on each side of every convolution (cnn)") \
+  X("model", "pool", PT_CONFIG_CHOICE, "max", 0, 0, 0, "none|max|avg",                                         \
+    "pooling after each convolution's ReLU (cnn)")                                                              \
+  X("model", "pool_size", PT_CONFIG_INT, "2", 1, 8, 0, NULL, "window and stride of that pooling (cnn)")         \
   X("loss", "kind", PT_CONFIG_CHOICE, "fy", 0, 0, 0, "fy|perturbed_squared|squared|blackbox|ridge",            \
     "training loss: perturbed Fenchel-Young, perturbed squared, plain squared or blackbox; ridge: "            \
     "closed-form ridge regression of the rank embedding, model.l2 its penalty")                                \

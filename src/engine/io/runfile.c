@@ -107,12 +107,14 @@ static pt_status write_contents(hid_t file, const pt_run_state *s, const char *p
   hid_t mg = H5Gcreate2(file, "model", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (mg < 0) return pt_error(PT_EIO, "%s: cannot create /model", path);
   st = pt_h5_write_doubles(mg, "params", m->params, m->nparams, 0, path);
-  if (st == PT_OK && m->kind == PT_MODEL_LINEAR_SCORER) st = pt_h5_write_doubles(mg, "w", m->params, m->p, 0, path);
-  if (st == PT_OK && m->kind == PT_MODEL_LINEAR_SCORER) st = pt_h5_write_attr_double(mg, "intercept", m->params[m->p], path);
-  if (st == PT_OK && m->kind == PT_MODEL_AFFINE) st = pt_h5_write_doubles(mg, "W", m->params, m->d, m->p, path);
-  if (st == PT_OK && m->kind == PT_MODEL_AFFINE) st = pt_h5_write_doubles(mg, "b", m->params + m->d * m->p, m->d, 0, path);
+  /* the linear models also as their named pieces, for readers of the file */
+  const int scorer = m->type == &pt_model_linear_scorer, affine = m->type == &pt_model_affine;
+  if (st == PT_OK && scorer) st = pt_h5_write_doubles(mg, "w", m->params, m->p, 0, path);
+  if (st == PT_OK && scorer) st = pt_h5_write_attr_double(mg, "intercept", m->params[m->p], path);
+  if (st == PT_OK && affine) st = pt_h5_write_doubles(mg, "W", m->params, m->d, m->p, path);
+  if (st == PT_OK && affine) st = pt_h5_write_doubles(mg, "b", m->params + m->d * m->p, m->d, 0, path);
   if (st == PT_OK) st = write_standardization(mg, m, path);
-  if (st == PT_OK) st = pt_h5_write_attr_string(mg, "kind", pt_model_kind_name(m->kind), path);
+  if (st == PT_OK) st = pt_h5_write_attr_string(mg, "kind", m->type->name, path);
   if (st == PT_OK) st = pt_h5_write_attr_int(mg, "d", (int64_t)m->d, path);
   if (st == PT_OK) st = pt_h5_write_attr_int(mg, "p", (int64_t)m->p, path);
   H5Gclose(mg);
@@ -146,24 +148,26 @@ static pt_status read_model_group(hid_t g, const char *path, pt_model **out) {
   PT_TRY(pt_h5_read_attr_string(g, "kind", &kind, path));
   pt_status st = pt_h5_read_attr_int(g, "d", &d, path);
   if (st == PT_OK) st = pt_h5_read_attr_int(g, "p", &p, path);
-  pt_model_kind mk = PT_MODEL_AFFINE;
-  if (st == PT_OK && strcmp(kind, "linear_scorer") == 0) mk = PT_MODEL_LINEAR_SCORER;
-  else if (st == PT_OK && strcmp(kind, "affine") != 0) st = pt_error(PT_EFORMAT, "%s: unknown model kind '%s'", path, kind);
+  const pt_model_type *type = st == PT_OK ? pt_model_type_by_name(kind) : NULL;
+  if (st == PT_OK && type == NULL) st = pt_error(PT_EFORMAT, "%s: unknown model kind '%s'", path, kind);
+  else if (st == PT_OK && !type->replicated)
+    st = pt_error(PT_EFORMAT, "%s: a %s model is read with its run's configuration", path, kind);
   free(kind);
   if (st == PT_OK && (d < 1 || p < 1)) st = pt_error(PT_EFORMAT, "%s: bad model shape %lld x %lld", path, (long long)d, (long long)p);
   /* d and p come from the file: they must be those of the stored parameters
-   * before memory is allocated for them (and d·p + d could overflow) */
+   * before memory is allocated for them (the linear kinds: p + 1, or d(p + 1)) */
   if (st == PT_OK) {
     const hssize_t have = stored_count(g, "params");
     const uint64_t ud = (uint64_t)d, up = (uint64_t)p;
-    const int fits = mk == PT_MODEL_LINEAR_SCORER
-                         ? have >= 0 && (uint64_t)have == up + 1
-                         : ud <= UINT64_MAX / (up + 1) && have >= 0 && (uint64_t)have == ud * (up + 1);
+    const int fits = type->per_label ? have >= 0 && (uint64_t)have == up + 1
+                                     : ud <= UINT64_MAX / (up + 1) && have >= 0 && (uint64_t)have == ud * (up + 1);
     if (!fits)
       st = pt_error(PT_EFORMAT, "%s: /model/params holds %lld values, not those of the %s model %lld x %lld",
-                    path, (long long)have, pt_model_kind_name(mk), (long long)d, (long long)p);
+                    path, (long long)have, type->name, (long long)d, (long long)p);
   }
-  if (st == PT_OK) st = pt_model_alloc(mk, (size_t)d, (size_t)p, out);
+  const pt_model_shape shape = {.d = (size_t)d, .p = (size_t)p, .per_label = type ? type->per_label : 0};
+  const pt_model_settings settings = {0};
+  if (st == PT_OK) st = pt_model_alloc(type, &shape, &settings, path, out);
   if (st == PT_OK) st = pt_h5_read_doubles(g, "params", (*out)->params, (*out)->nparams, path);
   /* older files and runs on raw features have no x_mean: no standardisation */
   if (st == PT_OK && H5Lexists(g, "x_mean", H5P_DEFAULT) > 0) {

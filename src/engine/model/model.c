@@ -1,47 +1,164 @@
-/* model.c: linear scorer and affine models on CBLAS. */
+/* model.c: the table of model kinds and what every kind shares
+ * (standardisation, input gathering, chunked prediction). */
 #include "model/model.h"
 
-#include <cblas.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-pt_status pt_model_alloc(pt_model_kind kind, size_t d, size_t p, pt_model **out) {
+#include "check.h"
+
+
+#define PT_MODEL_ENTRY(name) &pt_model_##name,
+static const pt_model_type *const types[] = {PT_MODEL_TYPES(PT_MODEL_ENTRY) NULL};
+
+const pt_model_type *const *pt_model_types(void) { return types; }
+
+const pt_model_type *pt_model_type_by_name(const char *name) {
+  for (size_t k = 0; types[k] != NULL; k++)
+    if (strcmp(types[k]->name, name) == 0) return types[k];
+  return NULL;
+}
+
+/* A list of positive sizes "16,32" (spaces allowed) into out[0..*count). */
+static pt_status parse_sizes(const char *key, const char *text, size_t *out, size_t *count) {
+  *count = 0;
+  const char *s = text;
+  while (*s == ' ' || *s == '\t') s++;
+  if (*s == '\0') return PT_OK;
+  for (;;) {
+    char *end;
+    errno = 0;
+    const long long v = strtoll(s, &end, 10);
+    if (end == s || errno != 0 || v < 1 || v > 1000000)
+      return pt_error(PT_ECONFIG, "%s = '%s': want a list of layer sizes between 1 and 1000000, separated by commas",
+                      key, text);
+    if (*count == PT_MODEL_MAX_LAYERS)
+      return pt_error(PT_ECONFIG, "%s = '%s': at most %d layers", key, text, PT_MODEL_MAX_LAYERS);
+    out[(*count)++] = (size_t)v;
+    s = end;
+    while (*s == ' ' || *s == '\t') s++;
+    if (*s == '\0') return PT_OK;
+    if (*s != ',')
+      return pt_error(PT_ECONFIG, "%s = '%s': want a list of layer sizes between 1 and 1000000, separated by commas",
+                      key, text);
+    s++;
+  }
+}
+
+pt_status pt_model_settings_from_config(const pt_config *cfg, pt_model_settings *s) {
+  memset(s, 0, sizeof *s);
+  const char *hidden, *conv, *pool;
+  int64_t stride, padding, pool_size;
+  PT_TRY(pt_config_get_string(cfg, "model.hidden", &hidden));
+  PT_TRY(pt_config_get_string(cfg, "model.conv", &conv));
+  PT_TRY(pt_config_get_string(cfg, "model.pool", &pool));
+  PT_TRY(pt_config_get_int(cfg, "model.stride", &stride));
+  PT_TRY(pt_config_get_int(cfg, "model.padding", &padding));
+  PT_TRY(pt_config_get_int(cfg, "model.pool_size", &pool_size));
+  PT_TRY(parse_sizes("model.hidden", hidden, s->hidden, &s->nhidden));
+  PT_TRY(parse_sizes("model.conv", conv, s->conv, &s->nconv));
+  s->stride = (size_t)stride;
+  s->padding = (size_t)padding;
+  s->pool_size = (size_t)pool_size;
+  s->pool = strcmp(pool, "max") == 0 ? PT_POOL_MAX : strcmp(pool, "avg") == 0 ? PT_POOL_AVG : PT_POOL_NONE;
+  return PT_OK;
+}
+
+void pt_model_shape_of(const pt_dataset *ds, pt_model_shape *shape) {
+  memset(shape, 0, sizeof *shape);
+  shape->d = ds->d;
+  shape->p = ds->p;
+  shape->per_label = ds->per_label;
+  shape->channels = ds->channels;
+  shape->height = ds->height;
+  shape->width = ds->width;
+}
+
+pt_status pt_model_alloc(const pt_model_type *type, const pt_model_shape *shape, const pt_model_settings *settings,
+                         const char *origin, pt_model **out) {
   *out = NULL;
-  if (d == 0 || p == 0) return pt_error(PT_EINVAL, "pt_model_alloc: a model needs d >= 1 and p >= 1");
+  if (shape->d == 0 || shape->p == 0) return pt_error(PT_EINVAL, "%s: a model needs d >= 1 and p >= 1", origin);
+  if (type->per_label != (shape->per_label != 0))
+    return pt_error(PT_ECONFIG, "%s: model.kind = %s needs %s features, the data have %s", origin, type->name,
+                    type->per_label ? "per-label" : "per-instance", shape->per_label ? "per-label" : "per-instance");
   pt_model *m = calloc(1, sizeof *m);
-  if (m == NULL) return pt_error(PT_ENOMEM, "pt_model_alloc: out of memory");
-  m->kind = kind;
-  m->d = d;
-  m->p = p;
-  m->nparams = kind == PT_MODEL_LINEAR_SCORER ? p + 1 : d * p + d;
-  m->params = calloc(m->nparams, sizeof *m->params);
-  if (m->params == NULL) {
-    const size_t nparams = m->nparams;
-    free(m);
-    return pt_error(PT_ENOMEM, "pt_model_alloc: out of memory for %zu parameters", nparams);
+  if (m == NULL) return pt_error(PT_ENOMEM, "out of memory for a model");
+  m->type = type;
+  m->shape = *shape;
+  m->settings = *settings;
+  m->d = shape->d;
+  m->p = shape->p;
+  pt_status st = type->setup(m, origin);
+  if (st == PT_OK) {
+    m->params = calloc(m->nparams, sizeof *m->params);
+    if (m->params == NULL) st = pt_error(PT_ENOMEM, "out of memory for the %zu parameters of the %s model",
+                                         m->nparams, type->name);
+  }
+  if (st != PT_OK) {
+    pt_model_free(&m);
+    return st;
   }
   *out = m;
   return PT_OK;
 }
 
-pt_status pt_model_reserve(pt_model *m, size_t rows) {
-  if (m->kind != PT_MODEL_AFFINE || rows <= m->xbuf_rows) return PT_OK;
-  double *buf = realloc(m->xbuf, rows * m->p * sizeof *buf);
-  if (buf == NULL) return pt_error(PT_ENOMEM, "out of memory for a batch of %zu feature rows", rows);
-  m->xbuf = buf;
-  m->xbuf_rows = rows;
-  return PT_OK;
+pt_status pt_model_from_config(const pt_config *cfg, const pt_dataset *ds, const char *origin, pt_model **out) {
+  *out = NULL;
+  const char *kind;
+  PT_TRY(pt_config_get_string(cfg, "model.kind", &kind));
+  const pt_model_type *type = strcmp(kind, "auto") == 0 ? pt_model_type_by_name(ds->per_label ? "linear_scorer"
+                                                                                                : "affine")
+                                                        : pt_model_type_by_name(kind);
+  if (type == NULL) return pt_error(PT_ECONFIG, "model.kind = %s: no such model", kind);
+  pt_model_settings settings;
+  PT_TRY(pt_model_settings_from_config(cfg, &settings));
+  pt_model_shape shape;
+  pt_model_shape_of(ds, &shape);
+  return pt_model_alloc(type, &shape, &settings, origin, out);
 }
 
 void pt_model_free(pt_model **m) {
   if (m == NULL || *m == NULL) return;
-  free((*m)->xbuf);
+  if ((*m)->type->release) (*m)->type->release(*m);
   free((*m)->x_mean);
   free((*m)->x_sd);
   free((*m)->params);
   free(*m);
   *m = NULL;
+}
+
+size_t pt_model_input_size(const pt_model *m) { return m->shape.per_label ? m->d * m->p : m->p; }
+
+void pt_model_init(pt_model *m, gsl_rng *r, uint64_t seed) { m->type->init(m, r, seed); }
+
+pt_status pt_model_reserve(pt_model *m, size_t rows) { return m->type->reserve ? m->type->reserve(m, rows) : PT_OK; }
+
+void pt_model_gather(const pt_model *m, const pt_dataset *ds, const size_t *rows, size_t count, double *X) {
+  const size_t in = pt_model_input_size(m);
+  for (size_t k = 0; k < count; k++) memcpy(X + k * in, ds->X + rows[k] * in, in * sizeof *X);
+}
+
+void pt_model_forward(pt_model *m, const double *X, size_t first, size_t count, double *theta) {
+  m->type->forward(m, X, first, count, theta);
+}
+
+void pt_model_backward(pt_model *m, const double *X, size_t first, size_t count, const double *g, double scale,
+                       double *grad) {
+  m->type->backward(m, X, first, count, g, scale, grad);
+}
+
+pt_status pt_model_predict(pt_model *m, const pt_dataset *ds, size_t begin, size_t end, size_t chunk, double *X,
+                           double *theta, pt_status (*visit)(void *ctx, size_t i, const double *theta_i), void *ctx) {
+  const size_t in = pt_model_input_size(m);
+  for (size_t c0 = begin; c0 < end; c0 += chunk) {
+    const size_t count = end - c0 < chunk ? end - c0 : chunk;
+    memcpy(X, ds->X + c0 * in, count * in * sizeof *X); /* rows are consecutive */
+    m->type->forward(m, X, 0, count, theta);
+    for (size_t k = 0; k < count; k++) PT_TRY(visit(ctx, c0 + k, theta + k * m->d));
+  }
+  return PT_OK;
 }
 
 pt_status pt_model_set_standardization(pt_model *m, const double *mean, const double *sd) {
@@ -89,56 +206,15 @@ pt_status pt_model_prepare_data(const pt_model *m, pt_dataset *ds, const char *o
   return PT_OK;
 }
 
-const char *pt_model_kind_name(pt_model_kind kind) {
-  return kind == PT_MODEL_LINEAR_SCORER ? "linear_scorer" : "affine";
-}
-
 pt_status pt_model_check_data(const pt_model *m, const pt_dataset *ds, const char *origin) {
   if (ds->d != m->d || ds->p != m->p)
-    return pt_error(PT_ECONFIG, "%s: %zu labels x %zu features do not fit the model's %zu x %zu", origin, ds->d, ds->p,
-                    m->d, m->p);
-  if ((m->kind == PT_MODEL_LINEAR_SCORER) != (ds->per_label != 0))
-    return pt_error(PT_ECONFIG, "%s: model.kind = %s needs %s features, the data has %s", origin,
-                    pt_model_kind_name(m->kind), m->kind == PT_MODEL_LINEAR_SCORER ? "per-label" : "per-instance",
-                    ds->per_label ? "per-label" : "per-instance");
+    return pt_error(PT_ECONFIG, "%s: %zu outputs x %zu features do not fit the %s model's %zu x %zu", origin, ds->d,
+                    ds->p, m->type->name, m->d, m->p);
+  if ((ds->per_label != 0) != (m->shape.per_label != 0))
+    return pt_error(PT_ECONFIG, "%s: model.kind = %s needs %s features, the data have %s", origin, m->type->name,
+                    m->shape.per_label ? "per-label" : "per-instance", ds->per_label ? "per-label" : "per-instance");
+  if (ds->channels != m->shape.channels || ds->height != m->shape.height || ds->width != m->shape.width)
+    return pt_error(PT_ECONFIG, "%s: images of %zu x %zu x %zu do not fit the model's %zu x %zu x %zu", origin,
+                    ds->channels, ds->height, ds->width, m->shape.channels, m->shape.height, m->shape.width);
   return PT_OK;
-}
-
-void pt_model_forward(const pt_model *m, const pt_dataset *ds, const size_t *rows, size_t count, double *theta) {
-  const int d = (int)m->d, p = (int)m->p;
-  for (size_t k = 0; k < count; k++) {
-    double *th = theta + k * m->d;
-    if (m->kind == PT_MODEL_LINEAR_SCORER) {
-      const double *X = ds->X + rows[k] * m->d * m->p; /* [d × p] */
-      for (size_t j = 0; j < m->d; j++) th[j] = m->params[m->p];
-      cblas_dgemv(CblasRowMajor, CblasNoTrans, d, p, 1.0, X, p, m->params, 1, 1.0, th, 1);
-    } else {
-      const double *x = ds->X + rows[k] * m->p, *b = m->params + m->d * m->p;
-      memcpy(th, b, m->d * sizeof *th);
-      cblas_dgemv(CblasRowMajor, CblasNoTrans, d, p, 1.0, m->params, p, x, 1, 1.0, th, 1);
-    }
-  }
-}
-
-void pt_model_backward(const pt_model *m, const pt_dataset *ds, const size_t *rows, size_t count, const double *g,
-                       double scale, double *grad) {
-  const int d = (int)m->d, p = (int)m->p;
-  if (m->kind == PT_MODEL_AFFINE) {
-    /* grad_W += s Gᵀ X_batch as one GEMM (BLAS 3 beats count rank-one updates),
-     * grad_b += s Σ_k g_k in batch order */
-    for (size_t k = 0; k < count; k++) memcpy(m->xbuf + k * m->p, ds->X + rows[k] * m->p, m->p * sizeof(double));
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, p, (int)count, scale, g, d, m->xbuf, p, 1.0, grad, p);
-    for (size_t k = 0; k < count; k++) cblas_daxpy(d, scale, g + k * m->d, 1, grad + m->d * m->p, 1);
-    return;
-  }
-  for (size_t k = 0; k < count; k++) {
-    const double *gk = g + k * m->d;
-    if (m->kind == PT_MODEL_LINEAR_SCORER) {
-      const double *X = ds->X + rows[k] * m->d * m->p;
-      cblas_dgemv(CblasRowMajor, CblasTrans, d, p, scale, X, p, gk, 1, 1.0, grad, 1); /* grad_w += s Xᵀg */
-      double sum = 0.0;
-      for (size_t j = 0; j < m->d; j++) sum += gk[j];
-      grad[m->p] += scale * sum; /* grad_c += s Σ_j g_j */
-    }
-  }
 }

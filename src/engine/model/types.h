@@ -7,8 +7,6 @@
 
 #define PT_MODEL_TYPES(X) \
   X(linear_scorer)        \
-  X(affine)               \
-  X(mlp)                  \
-  X(cnn)
+  X(affine)
 
 #endif

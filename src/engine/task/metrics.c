@@ -44,14 +44,14 @@ double pt_spearman(size_t d, const double *theta, const double *y, size_t *order
   return num / sqrt(saa * syy);
 }
 
-pt_status pt_rank_counts(const pt_model *m, const pt_dataset *ds, size_t begin, size_t end, double *theta,
+pt_status pt_rank_counts(pt_model *m, const pt_dataset *ds, size_t begin, size_t end, double *theta,
                          pt_rank_sums *sums) {
   const size_t d = m->d;
   size_t *order = malloc(d * sizeof *order);
   if (order == NULL) return pt_error(PT_ENOMEM, "out of memory for the ranking metrics of %zu labels", d);
   pt_status st = PT_OK;
   for (size_t i = begin; i < end && st == PT_OK; i++) {
-    pt_model_forward(m, ds, &i, 1, theta);
+    pt_model_forward(m, ds->X + i * pt_model_input_size(m), 0, 1, theta);
     int ex;
     st = pt_exact_sum_add(&sums->spearman, ldexp(pt_spearman(d, theta, ds->Y + i * d, order, &ex), SPEARMAN_SCALE));
     sums->exact += ex;

@@ -36,7 +36,7 @@ double pt_spearman(size_t d, const double *theta, const double *y, size_t *order
  * sums->spearman += ρ_i (pt_spearman), sums->exact += 1 for each exact
  * ranking. `theta` is scratch of d doubles. Local; allocates d indices once
  * per call (PT_ENOMEM). */
-pt_status pt_rank_counts(const pt_model *m, const pt_dataset *ds, size_t begin, size_t end, double *theta,
+pt_status pt_rank_counts(pt_model *m, const pt_dataset *ds, size_t begin, size_t end, double *theta,
                          pt_rank_sums *sums);
 
 /* Sums sums[0..count) over the ranks of comm, in place: one MPI_Allreduce.

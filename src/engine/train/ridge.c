@@ -12,7 +12,7 @@
  * into the model's parameter layout. */
 static void store_column(pt_model *m, size_t k, const double *coef) {
   const size_t p = m->p;
-  if (m->kind == PT_MODEL_LINEAR_SCORER) {
+  if (m->shape.per_label) {
     memcpy(m->params, coef, (p + 1) * sizeof *coef);
     return;
   }
@@ -21,10 +21,10 @@ static void store_column(pt_model *m, size_t k, const double *coef) {
 }
 
 /* (1/n) Σ_i ‖θ_i − y_i‖² with the model's own forward pass, instances in order. */
-static double mean_squared_error(const pt_model *m, const pt_dataset *ds, double *theta) {
+static double mean_squared_error(pt_model *m, const pt_dataset *ds, double *theta) {
   double sum = 0.0;
   for (size_t i = 0; i < ds->n; i++) {
-    pt_model_forward(m, ds, &i, 1, theta);
+    pt_model_forward(m, ds->X + i * pt_model_input_size(m), 0, 1, theta);
     for (size_t j = 0; j < m->d; j++) {
       const double r = theta[j] - ds->Y[i * m->d + j];
       sum += r * r;
@@ -35,7 +35,7 @@ static double mean_squared_error(const pt_model *m, const pt_dataset *ds, double
 
 pt_status pt_ridge_fit(pt_model *m, const pt_dataset *train, double l2, double *train_loss) {
   const size_t n = train->n, d = m->d, p = m->p, q = p + 1;
-  const int scorer = m->kind == PT_MODEL_LINEAR_SCORER;
+  const int scorer = m->shape.per_label;
   /* One row per score: the feature row of score r is X + r·p in both layouts
    * ([n × p] per instance, [n × d × p] per label), its target Y[r] (scorer)
    * or Y[r][k] for response column k (affine). */

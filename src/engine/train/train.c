@@ -254,15 +254,16 @@ typedef struct batch_buffers {
   double *yone;      /* [d] one solver output */
   double *F;         /* [M] values F(θ + εZ_m) of one instance */
   double *grad;      /* [nparams] */
+  double *X;         /* [B × input size] the batch's inputs, gathered */
   size_t *order;     /* [n] the epoch's shuffle */
 } batch_buffers;
 
 static void free_buffers(batch_buffers *b) {
-  free(b->rows), free(b->ids), free(b->theta), free(b->G), free(b->yone), free(b->grad), free(b->order);
+  free(b->rows), free(b->ids), free(b->theta), free(b->G), free(b->yone), free(b->grad), free(b->order), free(b->X);
   free(b->F);
 }
 
-static pt_status alloc_buffers(batch_buffers *b, size_t B, size_t d, size_t nparams, size_t n, size_t M) {
+static pt_status alloc_buffers(batch_buffers *b, size_t B, size_t d, size_t nparams, size_t n, size_t M, size_t in) {
   memset(b, 0, sizeof *b);
   b->rows = malloc(B * sizeof *b->rows);
   b->ids = malloc(B * sizeof *b->ids);
@@ -272,7 +273,8 @@ static pt_status alloc_buffers(batch_buffers *b, size_t B, size_t d, size_t npar
   b->grad = malloc(nparams * sizeof *b->grad);
   b->order = malloc(n * sizeof *b->order);
   b->F = malloc(M * sizeof *b->F);
-  if (!b->rows || !b->ids || !b->theta || !b->G || !b->yone || !b->grad || !b->order || !b->F) {
+  b->X = malloc(B * in * sizeof *b->X);
+  if (!b->rows || !b->ids || !b->theta || !b->G || !b->yone || !b->grad || !b->order || !b->F || !b->X) {
     free_buffers(b);
     return pt_error(PT_ENOMEM, "out of memory for batches of %zu instances", B);
   }
@@ -324,7 +326,7 @@ static pt_status batch_gradients(run *r, size_t count, uint64_t epoch, pt_exact_
   pt_share(count, r->dc.instance_groups, r->dc.igroup, &ib, &ie);
   pt_share(r->M, r->dc.sample_groups, r->dc.sgroup, &sb, &se);
   memset(r->buf.G, 0, count * d * sizeof *r->buf.G);
-  pt_model_forward(r->model, r->train, r->buf.rows + ib, ie - ib, r->buf.theta + ib * d);
+  pt_model_forward(r->model, r->buf.X, ib, ie - ib, r->buf.theta);
   for (size_t k = ib; k < ie; k++) {
     const double *th = r->buf.theta + k * d, *y = r->train->Y + r->buf.rows[k] * d;
     double *g = r->buf.G + k * d, loss = 0.0;
@@ -376,6 +378,7 @@ static int interrupt_signal(const run *r, double sum) {
 static pt_status train_step(run *r, size_t count, uint64_t epoch, pt_exact_sum *loss_sum, int *stop, MPI_Comm comm) {
   const size_t d = r->d;
   for (size_t k = 0; k < count; k++) r->buf.ids[k] = (uint64_t)r->buf.rows[k];
+  pt_model_gather(r->model, r->train, r->buf.rows, count, r->buf.X);
   pt_perturbed_set_stream(r->perturbed, (uint64_t)r->s.seed, epoch);
   const pt_status st = batch_gradients(r, count, epoch, loss_sum);
   /* Every row of G has one owner (or integer partial sums): the sum is exact,
@@ -394,7 +397,7 @@ static pt_status train_step(run *r, size_t count, uint64_t epoch, pt_exact_sum *
     }
   /* The same weight gradient on every rank: fixed order, same arithmetic. */
   memset(r->buf.grad, 0, r->model->nparams * sizeof *r->buf.grad);
-  pt_model_backward(r->model, r->train, r->buf.rows, count, r->buf.G, 1.0 / (double)count, r->buf.grad);
+  pt_model_backward(r->model, r->buf.X, 0, count, r->buf.G, 1.0 / (double)count, r->buf.grad);
   /* G, the gradient, the parameters and the optimiser state are the same bits
    * on every rank, so each rank finds the same non-finite value (or none): no
    * message is needed to agree. Checked every step, before anything is
@@ -489,12 +492,8 @@ static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
                                         r->train->p, r->train->per_label ? "label" : "instance"));
   r->d = r->train->d;
   r->M = loss_uses_samples(r->s.loss) ? (size_t)r->s.samples : 1;
-  pt_model_kind mk = strcmp(r->s.model_kind, "linear_scorer") == 0 ? PT_MODEL_LINEAR_SCORER
-                     : strcmp(r->s.model_kind, "affine") == 0      ? PT_MODEL_AFFINE
-                     : r->train->per_label                         ? PT_MODEL_LINEAR_SCORER
-                                                                   : PT_MODEL_AFFINE;
   r->fingerprint = data_fingerprint(r->train, r->test);
-  pt_status st = pt_model_alloc(mk, r->d, r->train->p, &r->model);
+  pt_status st = pt_model_from_config(cfg, r->train, "training data", &r->model);
   if (st == PT_OK) st = pt_model_check_data(r->model, r->train, "training data");
   /* the statistics become the model's, so that every prediction uses them */
   const char *origin = r->s.train_path[0] ? r->s.train_path : r->train->source;
@@ -522,7 +521,8 @@ static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
   if (r->s.epochs * steps_per_epoch < r->s.min_steps)
     r->s.epochs = (r->s.min_steps + steps_per_epoch - 1) / steps_per_epoch;
   r->total_steps = r->s.epochs * steps_per_epoch;
-  if (st == PT_OK) st = alloc_buffers(&r->buf, B, r->d, r->model->nparams, r->train->n, r->M);
+  if (st == PT_OK) st = alloc_buffers(&r->buf, B, r->d, r->model->nparams, r->train->n, r->M,
+                                           pt_model_input_size(r->model));
   PT_TRY(pt_dist_agree(comm, st));
   /* ridge has no batches: its ranks only share the evaluation's rows */
   const size_t shared = r->s.loss == LOSS_RIDGE || B > r->train->n ? r->train->n : B;
@@ -745,7 +745,7 @@ pt_status pt_train(const pt_config *cfg, const pt_train_options *opt, MPI_Comm c
     fprintf(opt->json ? stderr : stdout,
             "perturb train: %zu training / %zu test instances, %zu labels, %s model, %d ranks = %d instance x %d "
             "sample groups\n",
-            r.train->n, r.test->n, r.d, pt_model_kind_name(r.model->kind), r.dc.nranks, r.dc.instance_groups,
+            r.train->n, r.test->n, r.d, r.model->type->name, r.dc.nranks, r.dc.instance_groups,
             r.dc.sample_groups);
   if (rank == 0 && opt->resume)
     fprintf(opt->json ? stderr : stdout, "perturb train: resumed %s from epoch %lld (step %lld)\n", opt->out_path,
