@@ -12,7 +12,8 @@
  *    line asking to set task.kind; explicit kinds refuse data that do not
  *    fit, naming the data; pt_task_check refuses a test part of other
  *    classes or dimension;
- *  - the accuracy helper on hand-made θ (ties, ranking, non-finite θ);
+ *  - the accuracy helper on hand-made θ (ties, ranking, non-finite θ), and
+ *    the count over rows with an affine model (shares of rows add up);
  *  - plug-ins: the example top-k plug-in with and without options, and one
  *    line for each error: no path, a missing file, a file that is not a
  *    library, a bare name not searched on the system's path, no entry
@@ -33,6 +34,7 @@
 
 #include "perturb/config.h"
 #include "perturb/data.h"
+#include "model/model.h"
 #include "task/metrics.h"
 #include "task/task.h"
 #include "testlib.h"
@@ -263,6 +265,35 @@ static void test_accuracy(void) {
   CHECK(hit == 1, "ranking: the exact ranking is a hit (got %d)", hit);
   CHECK_OK(pt_task_accuracy_hit(tr, rt, rwrong, scratch, &hit));
   CHECK(hit == 0, "ranking: two labels swapped is a miss (got %d)", hit);
+
+  /* over rows with a model: θ_i = W x_i + b with W = I and x_i one-hot at
+   * the class, except row 4, pointed at the wrong class */
+  pt_model *m = NULL;
+  pt_dataset *four = class_data(6, 4);
+  CHECK_OK(pt_model_alloc(PT_MODEL_AFFINE, 4, 4, &m));
+  if (m != NULL && four != NULL && four->labels != NULL) {
+    pt_dataset *x = four;
+    free(x->X);
+    x->p = 4;
+    x->X = calloc(6 * 4, sizeof *x->X);
+    CHECK(x->X != NULL, "features allocated");
+    if (x->X != NULL) {
+      for (size_t i = 0; i < 6; i++) x->X[i * 4 + (size_t)x->labels[i]] = 1.0;
+      x->X[4 * 4 + 0] = 0.0;
+      x->X[4 * 4 + 3] = 1.0;
+      for (size_t j = 0; j < 4; j++) m->params[j * 4 + j] = 1.0;
+      double th[4];
+      int64_t all = 0, first = 0, rest = 0;
+      CHECK_OK(pt_accuracy_counts(m, tc, x, 0, 6, th, scratch, &all));
+      CHECK(all == 5, "5 of 6 instances classified correctly (got %lld)", (long long)all);
+      CHECK_OK(pt_accuracy_counts(m, tc, x, 0, 4, th, scratch, &first));
+      CHECK_OK(pt_accuracy_counts(m, tc, x, 4, 6, th, scratch, &rest));
+      CHECK(first == 4 && rest == 1, "shares of the rows add up (got %lld + %lld)", (long long)first,
+            (long long)rest);
+    }
+  }
+  pt_model_free(&m);
+  free_data(&four);
 done:
   pt_task_free(&tc);
   pt_task_free(&tr);
