@@ -102,6 +102,9 @@ static const expected_key expected[] = {
   {"synthetic", "features", PT_CONFIG_INT, "50", 1, 100000, 0, NULL},
   {"synthetic", "sigma", PT_CONFIG_DOUBLE, "0", 0, 1e6, 0, NULL},
   {"synthetic", "seed", PT_CONFIG_INT, "1", 0, 4611686018427387904.0, 0, NULL},
+  {"task", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto|ranking|classification|plugin"},
+  {"task", "plugin", PT_CONFIG_STRING, "", 0, 0, 0, NULL},
+  {"task", "plugin_options", PT_CONFIG_STRING, "", 0, 0, 0, NULL},
   {"model", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto|linear_scorer|affine"},
   {"model", "l2", PT_CONFIG_DOUBLE, "0", 0, 1e6, 0, NULL},
   {"model", "hidden", PT_CONFIG_STRING, "", 0, 0, 0, NULL},
@@ -471,7 +474,7 @@ static void test_overrides(void) {
   CHECK_FAILS(pt_config_set(c, "loss.kind=fy|squared"), PT_ECONFIG);
   check_string(c, "loss.kind", "blackbox");
   CHECK_FAILS(pt_config_set(c, "los.epsilon=1"), PT_ECONFIG);
-  CHECK_MESSAGE("override 'los.epsilon=1': unknown section [los] (known: data, synthetic, model, loss, optim, "
+  CHECK_MESSAGE("override 'los.epsilon=1': unknown section [los] (known: data, synthetic, task, model, loss, optim, "
                 "train, dist)");
   CHECK_FAILS(pt_config_set(c, "loss.epsilonn=1"), PT_ECONFIG);
   CHECK_MESSAGE("override 'loss.epsilonn=1': unknown key 'epsilonn' in section [loss] (known: kind, epsilon, "
@@ -542,7 +545,7 @@ static void test_round_trip(void) {
     lines += *p == '\n';
     headers += *p == '[' && (p == text || p[-1] == '\n');
   }
-  CHECK(headers == 7 && lines == NKEYS + 2 * 7 - 1, "%zu lines, %zu section headers:\n%s", lines, headers, text);
+  CHECK(headers == 8 && lines == NKEYS + 2 * 8 - 1, "%zu lines, %zu section headers:\n%s", lines, headers, text);
   free(text);
   /* defaults round-trip too */
   pt_config *d1 = NULL, *d2 = NULL;
@@ -619,13 +622,13 @@ static void test_load_errors(void) {
   LOAD_FAILS("[loss]\nkind = fy\nepsilon = 1\n; comment\n\nsamples = 3\nepsilonn = 2\n", PT_ECONFIG,
              "config.ini:7: unknown key 'epsilonn' in section [loss] (known: kind, epsilon, samples, noise, lambda)");
   LOAD_FAILS("; header\n\n[los]\nepsilon = 1\n", PT_ECONFIG,
-             "config.ini:3: unknown section [los] (known: data, synthetic, model, loss, optim, train, dist)");
+             "config.ini:3: unknown section [los] (known: data, synthetic, task, model, loss, optim, train, dist)");
   LOAD_FAILS("[optim]\nlr = 1\n[los]\n", PT_ECONFIG, /* an unknown section without keys */
-             "config.ini:3: unknown section [los] (known: data, synthetic, model, loss, optim, train, dist)");
+             "config.ini:3: unknown section [los] (known: data, synthetic, task, model, loss, optim, train, dist)");
   LOAD_FAILS("[ loss ]\n", PT_ECONFIG,
-             "config.ini:1: unknown section [ loss ] (known: data, synthetic, model, loss, optim, train, dist)");
+             "config.ini:1: unknown section [ loss ] (known: data, synthetic, task, model, loss, optim, train, dist)");
   LOAD_FAILS("[]\n", PT_ECONFIG,
-             "config.ini:1: unknown section [] (known: data, synthetic, model, loss, optim, train, dist)");
+             "config.ini:1: unknown section [] (known: data, synthetic, task, model, loss, optim, train, dist)");
   LOAD_FAILS("[loss]\n\n\n\n\n\n\n\nepsilon = 0\n", PT_ECONFIG, "config.ini:9: loss.epsilon must be > 0 (got 0)");
   LOAD_FAILS("[loss]\nkind = fy\n\nsamples = ten\n", PT_ECONFIG,
              "config.ini:4: loss.samples must be an integer in 1..1000000000 (got 'ten')");

@@ -752,10 +752,12 @@ pt_status pt_config_set_overrides(pt_config *c, char *const *assignments, int n)
 static int same_value(pt_config_type type, const config_value *a, const config_value *b);
 
 /* Nonzero if row `index` is in effect: set explicitly, and not to the value
- * `off` names (e.g. data.folds = 0 turns cross-validation off). */
+ * `off` names (e.g. data.folds = 0 turns cross-validation off); for an `off`
+ * of "=VALUE", set explicitly to VALUE. */
 static int in_effect(const pt_config *c, size_t index, const char *off) {
   if (c->where[index] == NULL) return 0;
   if (off == NULL) return 1;
+  if (off[0] == '=') return !in_effect(c, index, off + 1);
   config_value v;
   char why[WHY_SIZE];
   if (parse_value(index, off, &v, why, sizeof why) != PT_OK) return 1;
@@ -784,6 +786,9 @@ pt_status pt_config_check(const pt_config *c) {
     if (r->excludes && other)
       return pt_error(PT_ECONFIG, "%s (%s) and %s (%s) exclude each other: %s", r->key, c->where[a],
                       r->other, c->where[b], r->why);
+    if (!r->excludes && !other && r->other_off != NULL && r->other_off[0] == '=')
+      return pt_error(PT_ECONFIG, "%s (%s) needs %s = %s, which is %s (%s): %s", r->key, c->where[a], r->other,
+                      r->other_off + 1, c->values[b].s, c->where[b] ? c->where[b] : "the default", r->why);
     if (!r->excludes && !other)
       return pt_error(PT_ECONFIG, "%s (%s) needs %s, which is %s: %s", r->key, c->where[a], r->other,
                       c->where[b] ? "off" : "not set", r->why);

@@ -5,6 +5,7 @@
 #include "perturb/config.h"
 #include "config/config_impl.h"
 #include "model/types.h"
+#include "task/types.h"
 
 /* "|name" for each entry of a type table: the choices of a kind key. */
 #define PT_CHOICE(name) "|" #name
@@ -49,6 +50,13 @@
   X("synthetic", "sigma", PT_CONFIG_DOUBLE, "0", 0, 1e6, 0, NULL,                                              \
     "label noise: labels rank theta_i + sigma Z_i")                                                            \
   X("synthetic", "seed", PT_CONFIG_INT, "1", 0, PT_SEED_MAX, 0, NULL, "seed of the generator")                 \
+  X("task", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto" PT_TASK_TYPES(PT_CHOICE),                       \
+    "what the targets are and which solver makes them: auto (the dataset's own task: ranking or "              \
+    "classification), ranking, classification, or plugin (a user's solver from task.plugin)")                  \
+  X("task", "plugin", PT_CONFIG_STRING, "", 0, 0, 0, NULL,                                                     \
+    "task.kind = plugin: path of the shared library with the solver (perturb/plugin.h)")                       \
+  X("task", "plugin_options", PT_CONFIG_STRING, "", 0, 0, 0, NULL,                                             \
+    "task.kind = plugin: free text passed to the library's entry point, e.g. k=3")                             \
   X("model", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto" PT_MODEL_TYPES(PT_CHOICE),                      \
     "model mapping features to scores theta; auto: linear_scorer for per-label features, else affine")         \
   X("model", "l2", PT_CONFIG_DOUBLE, "0", 0, 1e6, 0, NULL, "L2 regularisation weight on the model parameters") \
@@ -117,6 +125,8 @@ static const pt_config_rule rules[] = {
   {"data.test_fraction", "0.2", 1, "data.test", "", "with a test file nothing is split off"},
   {"data.test_fraction", "0.2", 1, "data.folds", "0", "cross-validation splits into folds, not by a fraction"},
   {"data.train", "", 1, "data.dataset", "", "give one source of training data"},
+  {"task.plugin", "", 0, "task.kind", "=plugin", "only a plugin task loads a solver's library"},
+  {"task.plugin_options", "", 0, "task.kind", "=plugin", "the options are for the plugin's entry point"},
   {NULL, NULL, 0, NULL, NULL, NULL}};
 
 const pt_config_key *pt_config_schema(void) { return schema; }

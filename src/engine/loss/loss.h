@@ -49,7 +49,7 @@ typedef struct pt_loss_type {
   void (*finish)(const pt_loss_context *c, size_t d, const double *y, double *g);
 } pt_loss_type;
 
-#define PT_LOSS_DECLARE(name) extern const pt_loss_type pt_loss_##name;
+#define PT_LOSS_DECLARE(name) extern const pt_loss_type pt_loss_type_##name;
 #include "loss/types.h"
 PT_LOSS_TYPES(PT_LOSS_DECLARE)
 #undef PT_LOSS_DECLARE
@@ -57,4 +57,12 @@ PT_LOSS_TYPES(PT_LOSS_DECLARE)
 /* The loss named `name`, or NULL. */
 const pt_loss_type *pt_loss_type_by_name(const char *name);
 
+/* *loss += x exactly; PT_EDOM naming x if the exact sum refuses it (not
+ * finite, or beyond its range: a diverged run). Every loss adds its terms
+ * through this. Local. */
+pt_status pt_loss_add(pt_exact_sum *loss, double x);
+
+/* The squared loss's gradient function, shared by `squared` and `ridge`. */
+pt_status pt_loss_squared_gradient(const pt_loss_context *c, const double *theta, const double *y, uint64_t id,
+                                   size_t sb, size_t se, int lead, double *g, pt_exact_sum *loss);
 #endif

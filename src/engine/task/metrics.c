@@ -1,10 +1,12 @@
-/* metrics.c: Spearman correlation (average ranks for ties) and exact
- * rankings, summed exactly. */
+/* metrics.c: Spearman correlation (average ranks for ties), exact rankings
+ * and the accuracy, summed exactly. */
 #include "task/metrics.h"
 
 #include <gsl/gsl_sort.h>
 #include <math.h>
 #include <stdlib.h>
+
+#include "check.h"
 
 
 /* log2 of the scale of the Spearman sums (metrics.h) */
@@ -67,4 +69,29 @@ void pt_rank_sums_allreduce(pt_rank_sums *sums, size_t count, MPI_Comm comm) {
 void pt_rank_metrics(const pt_rank_sums *sums, size_t n, double *spearman, double *exact) {
   *spearman = ldexp(pt_exact_sum_value(&sums->spearman), -SPEARMAN_SCALE) / (double)n;
   *exact = (double)sums->exact / (double)n;
+}
+
+pt_status pt_task_accuracy_hit(const pt_task *t, const double *theta, const double *y, double *scratch, int *hit) {
+  *hit = 0;
+  pt_status st = pt_solver_solve(t->solver, theta, scratch);
+  if (st != PT_OK) return st;
+  /* Entry by entry rather than memcmp: -0.0 from a user's solver equals a
+   * target's 0. */
+  const size_t d = pt_solver_dim(t->solver);
+  size_t j = 0;
+  while (j < d && scratch[j] == y[j]) j++;
+  *hit = j == d;
+  return PT_OK;
+}
+
+pt_status pt_accuracy_counts(pt_model *m, const pt_task *t, const pt_dataset *ds, size_t begin, size_t end,
+                             double *theta, double *scratch, int64_t *hits) {
+  const size_t d = m->d;
+  for (size_t i = begin; i < end; i++) {
+    pt_model_forward(m, ds->X + i * pt_model_input_size(m), 0, 1, theta);
+    int hit;
+    PT_TRY(pt_task_accuracy_hit(t, theta, ds->Y + i * d, scratch, &hit));
+    *hits += hit;
+  }
+  return PT_OK;
 }

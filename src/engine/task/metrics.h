@@ -1,6 +1,6 @@
-/* metrics.h (internal): ranking metrics of a model on a dataset, summed
- * exactly (integers and pt_exact_sum) so that sums over ranks are the same
- * bits whatever their number. */
+/* metrics.h (internal): ranking metrics and the accuracy of a model on a
+ * dataset, summed exactly (integers and pt_exact_sum) so that sums over
+ * ranks are the same bits whatever their number. */
 #ifndef PERTURB_METRICS_H
 #define PERTURB_METRICS_H
 
@@ -11,6 +11,7 @@
 #include "dist/dist.h"
 #include "model/model.h"
 #include "perturb/data.h"
+#include "task/task.h"
 
 /* The sums behind the metrics of some instances: plain int64_t fields, so
  * that an array of them is summed over ranks as one int64 array. */
@@ -46,5 +47,24 @@ void pt_rank_sums_allreduce(pt_rank_sums *sums, size_t count, MPI_Comm comm);
 /* Mean Spearman correlation over n instances and the share ranked exactly,
  * from the summed sums. */
 void pt_rank_metrics(const pt_rank_sums *sums, size_t n, double *spearman, double *exact);
+
+/*
+ * *hit = 1 if the task's solution for the scores theta[0..d) equals the
+ * target y[0..d) in every entry (y*(θ) == y, exactly: solutions are
+ * vertices), else 0 — for classification, a correct prediction (argmax,
+ * ties to the smallest class). `scratch` holds d doubles and receives
+ * y*(θ); d is the task's solver dimension. Uses the solver's workspace, so
+ * one task must not be used by two threads at once. Fails as
+ * pt_solver_solve does (PT_EDOM for a non-finite θ, PT_ESOLVER for a
+ * plugin's failure), *hit = 0 then. Local.
+ */
+pt_status pt_task_accuracy_hit(const pt_task *t, const double *theta, const double *y, double *scratch, int *hit);
+
+/* Over rows [begin, end) of ds, with θ_i the model's scores (no noise):
+ * *hits += 1 for each instance whose solution equals its target
+ * (pt_task_accuracy_hit). `theta` and `scratch` hold d doubles each. The
+ * counts of the ranks' shares add up exactly (one int64 MPI_SUM). Local. */
+pt_status pt_accuracy_counts(pt_model *m, const pt_task *t, const pt_dataset *ds, size_t begin, size_t end,
+                             double *theta, double *scratch, int64_t *hits);
 
 #endif

@@ -35,7 +35,9 @@ typedef struct pt_task_type {
   pt_status (*setup)(pt_task *t, const pt_config *cfg, const pt_dataset *train, const char *origin);
   /* Checks another part (the test data) against the task (may be NULL: no check beyond the shape). */
   pt_status (*check)(const pt_task *t, const pt_dataset *ds, const char *origin);
-  /* Frees what setup made beyond the solver (NULL: nothing). */
+  /* Frees what setup made beyond the solver, the solver first if it lives in
+   * it (a plugin's solver before its library); pt_task_free() frees a solver
+   * left. NULL: nothing. Must accept a task whose setup failed. */
   void (*release)(pt_task *t);
 } pt_task_type;
 
@@ -51,16 +53,29 @@ struct pt_task {
 PT_TASK_TYPES(PT_TASK_DECLARE)
 #undef PT_TASK_DECLARE
 
-/* The task named `name`, or NULL. */
+/* The table of tasks in the order of task/types.h, ended by NULL (static
+ * storage). Not collective. */
+const pt_task_type *const *pt_task_types(void);
+
+/* The task named `name`, or NULL (also for a NULL name). Not collective. */
 const pt_task_type *pt_task_type_by_name(const char *name);
 
 /* The task of the configuration's [task] section for the training data
- * `train` (task.kind = auto: the dataset's own task attribute). PT_ECONFIG
- * with one line for an unknown task or data that do not fit it. Not
- * collective. */
+ * `train`, named `origin` in messages (task.kind = auto: the dataset's own
+ * task attribute, "ranking" or "classification"; any other attribute is an
+ * error asking to set task.kind). *out owns a solver of dimension train->d.
+ * PT_ECONFIG or PT_EFORMAT with one line for an unknown task or data that
+ * do not fit it; *out is NULL then. Not collective: every rank calls it and
+ * gets the same result for the same data and files. */
 pt_status pt_task_from_config(const pt_config *cfg, const pt_dataset *train, const char *origin, pt_task **out);
 
-/* NULL-safe; clears the handle. */
+/* Checks another part of the data (the test data, named `origin`) against
+ * the task made from the training data: the task's own check, then the
+ * dimension (PT_EFORMAT with one line). Not collective. */
+pt_status pt_task_check(const pt_task *t, const pt_dataset *ds, const char *origin);
+
+/* Frees the task: its type's release, then the solver if release left it.
+ * NULL-safe; clears the handle. Not collective. */
 void pt_task_free(pt_task **t);
 
 #endif
