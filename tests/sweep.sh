@@ -32,7 +32,8 @@ keys = [s.split("=", 1)[0] for s in specs]
 values = [s.split("=", 1)[1].split(",") for s in specs]
 points = list(itertools.product(*values))  # first axis slowest
 text = lambda v: v.decode() if isinstance(v, bytes) else v
-metrics = ["train_loss", "test_spearman", "test_exact", "wall_seconds", "train_spearman", "train_exact"]
+metrics = ["train_loss", "test_spearman", "test_exact", "wall_seconds", "train_spearman", "train_exact",
+           "test_loss", "train_accuracy", "test_accuracy"]
 with h5py.File(f"{d}/sweep.h5", "r") as f:
     assert f.attrs["format"] == "perturb-sweep", "format"
     assert int(f.attrs["complete"]) == 1, "sweep.h5 not complete"
@@ -59,7 +60,8 @@ with h5py.File(f"{d}/sweep.h5", "r") as f:
             assert r["metrics"][...].tobytes() == g["metrics"][...].tobytes(), f"point {i}: metrics copy"
             last = r["metrics"][-1]
             for c in metrics:
-                assert row[c] == last[c], f"point {i}: summary {c}"
+                same = row[c] == last[c] or (row[c] != row[c] and last[c] != last[c])  # NaN: not evaluated
+                assert same, f"point {i}: summary {c}"
 print(f"sweep.h5 of {d}: {len(points)} points, summary and copies match the run files")
 PY
 }

@@ -6,9 +6,12 @@
 #include "config/config_impl.h"
 #include "model/types.h"
 #include "task/types.h"
+#include "loss/types.h"
 
 /* "|name" for each entry of a type table: the choices of a kind key. */
 #define PT_CHOICE(name) "|" #name
+/* loss.kind has no "auto": the table's names, less the first bar */
+#define PT_LOSS_CHOICES (("" PT_LOSS_TYPES(PT_CHOICE)) + 1)
 
 /* Shared with config.c (no internal header holds it yet): the "section.key"
  * name of row `index`, or NULL past the end. */
@@ -69,9 +72,9 @@
   X("model", "pool", PT_CONFIG_CHOICE, "max", 0, 0, 0, "none|max|avg",                                         \
     "pooling after each convolution's ReLU (cnn)")                                                              \
   X("model", "pool_size", PT_CONFIG_INT, "2", 1, 8, 0, NULL, "window and stride of that pooling (cnn)")         \
-  X("loss", "kind", PT_CONFIG_CHOICE, "fy", 0, 0, 0, "fy|perturbed_squared|squared|blackbox|ridge",            \
-    "training loss: perturbed Fenchel-Young, perturbed squared, plain squared or blackbox; ridge: "            \
-    "closed-form ridge regression of the rank embedding, model.l2 its penalty")                                \
+  X("loss", "kind", PT_CONFIG_CHOICE, "fy", 0, 0, 0, PT_LOSS_CHOICES,                                         \
+    "training loss: perturbed Fenchel-Young, perturbed squared, plain squared, blackbox or softmax "           \
+    "cross_entropy; ridge: closed-form ridge regression of the target embedding, model.l2 its penalty")        \
   X("loss", "epsilon", PT_CONFIG_DOUBLE, "1.0", 0, 1e12, 1, NULL, "perturbation scale epsilon (> 0)")          \
   X("loss", "samples", PT_CONFIG_INT, "10", 1, 1000000000, 0, NULL, "perturbation samples M per instance")     \
   X("loss", "noise", PT_CONFIG_CHOICE, "gaussian", 0, 0, 0, "gaussian|gumbel", "perturbation noise law")       \
@@ -96,10 +99,14 @@
     "write a checkpoint every this many epochs (0: only at the end)")                                          \
   X("train", "eval_every", PT_CONFIG_INT, "1", 1, 1000000, 0, NULL,                                            \
     "evaluate on the test set every this many epochs")                                                         \
+  X("train", "test_loss", PT_CONFIG_BOOL, "false", 0, 0, 0, NULL,                                              \
+    "also estimate the loss on the test part at each evaluation (its own perturbation samples)")                                                         \
   X("dist", "instance_groups", PT_CONFIG_INT, "0", 0, 1000000, 0, NULL,                                        \
     "number of rank groups splitting the instances of a batch (0: automatic)")                                 \
   X("dist", "sample_groups", PT_CONFIG_INT, "0", 0, 1000000, 0, NULL,                                          \
-    "number of rank groups splitting the perturbation samples (0: automatic)")
+    "number of rank groups splitting the perturbation samples (0: automatic)")                                 \
+  X("dist", "shard_size", PT_CONFIG_INT, "4", 1, 1000000, 0, NULL,                                             \
+    "rows of a batch per shard: the unit of work whose weight gradient ranks sum exactly (mlp, cnn)")
 
 #define PT_SCHEMA_ROW(section, key, type, fallback, min, max, min_exclusive, choices, doc) \
   {(section), (key), (type), (fallback), (min), (max), (min_exclusive), (choices), (doc)},

@@ -1,6 +1,7 @@
 /* dist.c: the rank grid and collective agreement on errors. */
 #include "dist/dist.h"
 
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -182,4 +183,63 @@ double pt_exact_sum_value(const pt_exact_sum *s) {
   v += ldexp((double)u.limb[2], 32);
   v += ldexp((double)u.limb[3], 64);
   return negative ? -v : v;
+}
+
+/* ---- the shard sum (dist.h) ------------------------------------------------ */
+
+pt_status pt_grad_sum_alloc(size_t n, size_t slots, pt_grad_sum **out) {
+  *out = NULL;
+  pt_grad_sum *s = calloc(1, sizeof *s);
+  if (s == NULL || slots == 0 || n > SIZE_MAX / sizeof(double) / slots) {
+    free(s);
+    return pt_error(PT_ENOMEM, "out of memory for %zu shard gradients of %zu entries", slots, n);
+  }
+  s->n = n;
+  s->slots = slots;
+  s->slot = malloc(slots * n * sizeof *s->slot);
+  s->fixed = malloc(n * sizeof *s->fixed);
+  if (s->slot == NULL || s->fixed == NULL) {
+    pt_grad_sum_free(&s);
+    return pt_error(PT_ENOMEM, "out of memory for %zu shard gradients of %zu entries", slots, n);
+  }
+  *out = s;
+  return PT_OK;
+}
+
+void pt_grad_sum_free(pt_grad_sum **s) {
+  if (s == NULL || *s == NULL) return;
+  free((*s)->slot);
+  free((*s)->fixed);
+  free(*s);
+  *s = NULL;
+}
+
+double *pt_grad_sum_slot(pt_grad_sum *s, size_t k) {
+  double *g = s->slot + k * s->n;
+  memset(g, 0, s->n * sizeof *g);
+  return g;
+}
+
+pt_status pt_grad_sum_reduce(pt_grad_sum *s, size_t nlocal, size_t nshards, MPI_Comm comm, double *out) {
+  const size_t n = s->n, total = nlocal * n;
+  double mx[2] = {0.0, 0.0}; /* the largest magnitude; 1 if some entry is not finite */
+  for (size_t k = 0; k < total; k++) {
+    const double a = fabs(s->slot[k]);
+    if (!(a <= DBL_MAX)) mx[1] = 1.0;
+    else if (a > mx[0]) mx[0] = a;
+  }
+  MPI_Allreduce(MPI_IN_PLACE, mx, 2, MPI_DOUBLE, MPI_MAX, comm);
+  if (mx[1] != 0.0) return pt_error(PT_EDOM, "the gradient became non-finite (inf or NaN)");
+  int E = 0, kbits = 0;
+  frexp(mx[0], &E); /* mx[0] < 2^E (0 gives E = 0: every integer is 0) */
+  while (((size_t)1 << kbits) < nshards) kbits++;
+  const int e = 62 - kbits - E;
+  memset(s->fixed, 0, n * sizeof *s->fixed);
+  for (size_t k = 0; k < nlocal; k++) {
+    const double *g = s->slot + k * n;
+    for (size_t j = 0; j < n; j++) s->fixed[j] += (int64_t)llrint(ldexp(g[j], e));
+  }
+  MPI_Allreduce(MPI_IN_PLACE, s->fixed, (int)n, MPI_INT64_T, MPI_SUM, comm);
+  for (size_t j = 0; j < n; j++) out[j] = ldexp((double)s->fixed[j], -e);
+  return PT_OK;
 }

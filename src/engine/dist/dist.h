@@ -104,4 +104,46 @@ void pt_exact_sum_allreduce(pt_exact_sum *s, MPI_Comm comm);
  * Local; accepts raw limb-wise sums. */
 double pt_exact_sum_value(const pt_exact_sum *s);
 
+/*
+ * The weight gradient of a batch as a sum over fixed shards, bitwise the same
+ * whichever ranks compute which shards (the models that are not replicated,
+ * model.h). Each rank writes the gradient of each of its shards into a slot;
+ * pt_grad_sum_reduce then
+ *  1. agrees on A = max over all shards of |g| (an MPI_MAX; a non-finite
+ *     entry anywhere makes every rank return PT_EDOM),
+ *  2. rounds every shard's entries to integers at the common scale 2^e, with
+ *     e = 62 − ⌈log2 K⌉ − E for K shards and A < 2^E (frexp), so that no
+ *     shard's integer exceeds 2^62/K in magnitude and the sum over the K
+ *     shards stays within 2^62 < 2^63: no overflow is possible,
+ *  3. adds the integers (exact, so order and split play no part: locally,
+ *     then one MPI_Allreduce of int64 values), and
+ *  4. scales the sum back by 2^−e (one rounding to double).
+ * Rounding: each shard's entry moves by at most 2^−e−1, so the sum by at most
+ * K·2^−e−1 ≤ K·2^⌈log2 K⌉·A·2^−62 ≤ 2K²·A·2^−62 (for K = 64 shards: 2^−49·A),
+ * then the conversion to double adds at most half an ulp of the result. A
+ * plain double sum of K terms errs by up to about K·2^−53·A, in an order that
+ * depends on the split: the fixed-point sum is as accurate and reproducible.
+ */
+typedef struct pt_grad_sum {
+  size_t n;       /* entries of the gradient */
+  size_t slots;   /* shard gradients a rank can hold */
+  double *slot;   /* [slots × n] this rank's shards' gradients */
+  int64_t *fixed; /* [n] the integer sum */
+} pt_grad_sum;
+
+/* Room for `slots` shard gradients of `n` entries (allocated once). Local. */
+pt_status pt_grad_sum_alloc(size_t n, size_t slots, pt_grad_sum **out);
+
+/* NULL-safe; clears the handle. */
+void pt_grad_sum_free(pt_grad_sum **s);
+
+/* Slot k (< slots) set to zero, for the gradient of this rank's k-th shard. Local. */
+double *pt_grad_sum_slot(pt_grad_sum *s, size_t k);
+
+/* out[0..n) = the sum of the first `nlocal` slots of every rank of comm,
+ * `nshards` slots in all (K above), bitwise independent of how the shards
+ * are spread over the ranks. PT_EDOM on every rank if any entry is not
+ * finite (out untouched). Collective: two messages, 2 doubles then n int64s. */
+pt_status pt_grad_sum_reduce(pt_grad_sum *s, size_t nlocal, size_t nshards, MPI_Comm comm, double *out);
+
 #endif

@@ -16,7 +16,7 @@
 #include "perturb/version.h"
 
 #define RUN_FORMAT "perturb-run"
-#define RUN_FORMAT_VERSION 2
+#define RUN_FORMAT_VERSION 3
 
 pt_status pt_run_add_metrics(pt_run_state *s, const pt_metrics_row *row) {
   if (s->nmetrics == s->cap_metrics) {
@@ -42,6 +42,9 @@ static hid_t metrics_type(void) {
   H5Tinsert(t, "label_perturbations_per_s", HOFFSET(pt_metrics_row, label_perturbations_per_s), H5T_NATIVE_DOUBLE);
   H5Tinsert(t, "train_spearman", HOFFSET(pt_metrics_row, train_spearman), H5T_NATIVE_DOUBLE);
   H5Tinsert(t, "train_exact", HOFFSET(pt_metrics_row, train_exact), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t, "test_loss", HOFFSET(pt_metrics_row, test_loss), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t, "train_accuracy", HOFFSET(pt_metrics_row, train_accuracy), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t, "test_accuracy", HOFFSET(pt_metrics_row, test_accuracy), H5T_NATIVE_DOUBLE);
   return t;
 }
 
@@ -350,8 +353,9 @@ static pt_status read_contents(hid_t file, const char *path, pt_run_state *s) {
       st = pt_error(PT_ENOMEM, "%s: out of memory", path);
     } else {
       /* HDF5 converts the columns the file has and leaves the others as they
-       * are: a version 1 file (no train_ columns) reads them as NaN */
-      const pt_metrics_row nan_row = {0, 0, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+       * are: an older file (no train_ columns: version 1; no loss and
+       * accuracy columns: version 2) reads them as NaN */
+      const pt_metrics_row nan_row = {0, 0, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
       for (hssize_t k = 0; k < n; k++) s->metrics[k] = nan_row;
       if (H5Dread(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->metrics) < 0)
         st = pt_error(PT_EFORMAT, "%s: cannot read /metrics", path);

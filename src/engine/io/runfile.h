@@ -1,6 +1,6 @@
 /* runfile.h (internal): the HDF5 run file of one training run.
  *
- * Layout (format "perturb-run", version 2):
+ * Layout (format "perturb-run", version 3):
  *   attributes on /: format, format_version, perturb_version, git_commit,
  *     nranks, instance_groups, sample_groups, complete (0/1), status
  *     ("running" or "complete"), epochs_done, config (the resolved INI text)
@@ -8,7 +8,9 @@
  *                wall_seconds, train_loss, test_spearman, test_exact,
  *                label_perturbations_per_s, train_spearman, train_exact (the
  *                four rank metrics NaN on epochs without evaluation; version
- *                1 files lack the train_ columns, and read them as NaN)
+ *                1 files lack the train_ columns, and read them as NaN),
+ *                test_loss, train_accuracy, test_accuracy (version 3; NaN
+ *                where they do not apply, and in older files)
  *     data_fingerprint ("fnv1a64:" and 16 hex digits: FNV-1a over the
  *     training and test parts' shapes, X and Y, in split order, before
  *     standardisation; absent in older files)
@@ -51,6 +53,10 @@ typedef struct pt_metrics_row {
   double label_perturbations_per_s; /* this epoch's throughput, all ranks */
   double train_spearman;            /* test_spearman on the training part (same epochs) */
   double train_exact;               /* test_exact on the training part */
+  double test_loss;                 /* the loss on the test part (NaN: not asked, train.test_loss) */
+  double train_accuracy;            /* share of training instances whose solution is the target (NaN: the
+                                       task has no accuracy, or not evaluated this epoch) */
+  double test_accuracy;             /* likewise on the test part */
 } pt_metrics_row;
 
 typedef struct pt_run_state {

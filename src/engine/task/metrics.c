@@ -95,3 +95,29 @@ pt_status pt_accuracy_counts(pt_model *m, const pt_task *t, const pt_dataset *ds
   }
   return PT_OK;
 }
+
+pt_status pt_eval_add(const pt_task *t, size_t d, const double *theta, const double *y, size_t *order,
+                      double *scratch, pt_eval_sums *sums) {
+  if (t->metrics & PT_METRIC_RANKING) {
+    int ex;
+    PT_TRY(pt_exact_sum_add(&sums->rank.spearman, ldexp(pt_spearman(d, theta, y, order, &ex), SPEARMAN_SCALE)));
+    sums->rank.exact += ex;
+  }
+  if (t->metrics & PT_METRIC_ACCURACY) {
+    int hit;
+    PT_TRY(pt_task_accuracy_hit(t, theta, y, scratch, &hit));
+    sums->hits += hit;
+  }
+  return PT_OK;
+}
+
+void pt_eval_sums_allreduce(pt_eval_sums *sums, size_t count, MPI_Comm comm) {
+  MPI_Allreduce(MPI_IN_PLACE, sums, (int)(count * sizeof *sums / sizeof(int64_t)), MPI_INT64_T, MPI_SUM, comm);
+}
+
+void pt_eval_metrics(const pt_task *t, const pt_eval_sums *sums, size_t n, double *spearman, double *exact,
+                     double *accuracy) {
+  *spearman = *exact = *accuracy = NAN;
+  if (t->metrics & PT_METRIC_RANKING) pt_rank_metrics(&sums->rank, n, spearman, exact);
+  if (t->metrics & PT_METRIC_ACCURACY) *accuracy = (double)sums->hits / (double)n;
+}

@@ -67,4 +67,27 @@ pt_status pt_task_accuracy_hit(const pt_task *t, const double *theta, const doub
 pt_status pt_accuracy_counts(pt_model *m, const pt_task *t, const pt_dataset *ds, size_t begin, size_t end,
                              double *theta, double *scratch, int64_t *hits);
 
+/* The sums behind all the metrics of some instances: plain int64_t fields,
+ * so that an array of them is summed over ranks as one int64 array, exactly. */
+typedef struct pt_eval_sums {
+  pt_rank_sums rank;  /* PT_METRIC_RANKING */
+  int64_t hits;       /* PT_METRIC_ACCURACY: instances whose solution equals the target */
+  pt_exact_sum loss;  /* the loss, when the caller adds it */
+} pt_eval_sums;
+
+/* Adds the task's metrics of one instance with scores theta[0..d) and target
+ * y to *sums. `order` (d indices) and `scratch` (d doubles) are scratch.
+ * Local; fails as pt_task_accuracy_hit does. */
+pt_status pt_eval_add(const pt_task *t, size_t d, const double *theta, const double *y, size_t *order,
+                      double *scratch, pt_eval_sums *sums);
+
+/* Sums sums[0..count) over the ranks of comm, in place: one MPI_Allreduce.
+ * Collective. */
+void pt_eval_sums_allreduce(pt_eval_sums *sums, size_t count, MPI_Comm comm);
+
+/* The metrics of n instances from their summed sums into *spearman, *exact,
+ * *accuracy: NaN for those the task does not report. Local. */
+void pt_eval_metrics(const pt_task *t, const pt_eval_sums *sums, size_t n, double *spearman, double *exact,
+                     double *accuracy);
+
 #endif

@@ -26,22 +26,22 @@
 #include "perturb/perturbed.h"
 #include "perturb/rng.h"
 #include "train/ridge.h"
+#include "loss/loss.h"
+#include "task/task.h"
 #include "io/runfile.h"
 
 #define M_PI_VALUE 3.14159265358979323846
-
-typedef enum loss_kind { LOSS_FY, LOSS_PERTURBED_SQUARED, LOSS_SQUARED, LOSS_BLACKBOX, LOSS_RIDGE } loss_kind;
 
 /* Everything a run reads from the configuration. */
 typedef struct settings {
   const char *train_path, *test_path, *model_kind, *noise, *optim_kind, *schedule, *dataset, *csv_dir;
   double test_fraction, sigma, l2, epsilon, lambda, lr, momentum, beta1, beta2, adam_eps;
   int64_t n, labels, features, synth_seed, samples, epochs, min_steps, batch, seed, checkpoint_every, eval_every;
-  int64_t instance_groups, sample_groups;
+  int64_t instance_groups, sample_groups, shard_size;
   int64_t folds, fold, inner_folds, inner_fold, split_seed;
-  int standardize;
+  int standardize, test_loss;
   int synth_per_label;
-  loss_kind loss;
+  const pt_loss_type *loss;
 } settings;
 
 static pt_status read_settings(const pt_config *c, settings *s) {
@@ -85,16 +85,13 @@ static pt_status read_settings(const pt_config *c, settings *s) {
   PT_TRY(pt_config_get_int(c, "train.eval_every", &s->eval_every));
   PT_TRY(pt_config_get_int(c, "dist.instance_groups", &s->instance_groups));
   PT_TRY(pt_config_get_int(c, "dist.sample_groups", &s->sample_groups));
+  PT_TRY(pt_config_get_int(c, "dist.shard_size", &s->shard_size));
+  PT_TRY(pt_config_get_bool(c, "train.test_loss", &s->test_loss));
   s->synth_per_label = strcmp(synth_kind, "per_label") == 0;
-  s->loss = strcmp(loss, "fy") == 0                  ? LOSS_FY
-            : strcmp(loss, "perturbed_squared") == 0 ? LOSS_PERTURBED_SQUARED
-            : strcmp(loss, "squared") == 0           ? LOSS_SQUARED
-            : strcmp(loss, "ridge") == 0             ? LOSS_RIDGE
-                                                     : LOSS_BLACKBOX;
+  s->loss = pt_loss_type_by_name(loss);
+  if (s->loss == NULL) return pt_error(PT_ECONFIG, "loss.kind = %s: no such loss", loss);
   return PT_OK;
 }
-
-static int loss_uses_samples(loss_kind k) { return k == LOSS_FY || k == LOSS_PERTURBED_SQUARED; }
 
 /* The whole dataset: an HDF5 file, a label-ranking CSV by name, or the
  * synthetic generator. Collective; the same on every rank. */
@@ -255,11 +252,14 @@ typedef struct batch_buffers {
   double *F;         /* [M] values F(θ + εZ_m) of one instance */
   double *grad;      /* [nparams] */
   double *X;         /* [B × input size] the batch's inputs, gathered */
+  double *yone_g;    /* [d] scratch gradient of an evaluated instance */
+  size_t *rank_order; /* [d] scratch of the Spearman correlation */
   size_t *order;     /* [n] the epoch's shuffle */
 } batch_buffers;
 
 static void free_buffers(batch_buffers *b) {
   free(b->rows), free(b->ids), free(b->theta), free(b->G), free(b->yone), free(b->grad), free(b->order), free(b->X);
+  free(b->yone_g), free(b->rank_order);
   free(b->F);
 }
 
@@ -274,7 +274,9 @@ static pt_status alloc_buffers(batch_buffers *b, size_t B, size_t d, size_t npar
   b->order = malloc(n * sizeof *b->order);
   b->F = malloc(M * sizeof *b->F);
   b->X = malloc(B * in * sizeof *b->X);
-  if (!b->rows || !b->ids || !b->theta || !b->G || !b->yone || !b->grad || !b->order || !b->F || !b->X) {
+  b->yone_g = malloc(d * sizeof *b->yone_g);
+  b->rank_order = malloc(d * sizeof *b->rank_order);
+  if (!b->rows || !b->ids || !b->theta || !b->G || !b->yone || !b->grad || !b->order || !b->F || !b->X || !b->yone_g || !b->rank_order) {
     free_buffers(b);
     return pt_error(PT_ENOMEM, "out of memory for batches of %zu instances", B);
   }
@@ -292,8 +294,11 @@ typedef struct run {
   pt_dataset *train, *test;
   pt_model *model;
   pt_optim *optim;
-  pt_solver *solver;
-  pt_perturbed *perturbed;
+  pt_task *task;           /* its solver is the loss's */
+  pt_perturbed *perturbed; /* the task's solver perturbed (losses with samples) */
+  pt_loss_context lc;
+  pt_grad_sum *gsum;       /* the shards' weight gradients (models that are not replicated) */
+  size_t shard;            /* rows per shard of a batch, and per chunk of an evaluation */
   gsl_rng *rng;
   batch_buffers buf;
   size_t d, M; /* labels; samples per instance (1 for losses without noise) */
@@ -308,55 +313,78 @@ static double lr_factor(const run *r, uint64_t t) {
   return 0.5 * (1.0 + cos(M_PI_VALUE * (double)t / (double)r->total_steps));
 }
 
-/* A loss term into the epoch's exact sum; a term the sum refuses (not finite,
- * or beyond its range) stops the run naming the epoch (0-based `epoch`) and
- * the step. */
-static pt_status add_loss(const run *r, uint64_t epoch, double x, pt_exact_sum *loss) {
-  if (pt_exact_sum_add(loss, x) == PT_OK) return PT_OK;
-  return pt_error(PT_EDOM, "epoch %llu, step %llu: a loss value reached %g (not finite, or beyond the 2^64 the exact "
-                           "sums allow): the training diverged; try a lower optim.lr",
-                  (unsigned long long)epoch + 1, (unsigned long long)r->optim->t + 1, x);
+/* A loss's failure to add a term (pt_loss_add: not finite, or beyond the
+ * exact sum's range) stops the run naming the epoch (0-based `epoch`) and the
+ * step; other failures pass as they are. */
+static pt_status at_step(const run *r, uint64_t epoch, pt_status st) {
+  if (st != PT_EDOM) return st;
+  return pt_error(PT_EDOM, "epoch %llu, step %llu: %s", (unsigned long long)epoch + 1,
+                  (unsigned long long)r->optim->t + 1, pt_last_error());
 }
 
-/* Per-instance θ-gradients of this rank's share of the batch into G (other
- * rows zero) and this rank's part of the loss, added to an exact sum. */
+/* The shards of a batch of `count` rows: fixed pieces of r->shard rows from
+ * its first row, whatever the number of ranks. */
+static size_t shard_count(const run *r, size_t count) { return (count + r->shard - 1) / r->shard; }
+
+/* This rank's instances of a batch of `count` rows, [*ib, *ie): a share of
+ * the rows (replicated models), or of the whole shards (the others), so
+ * that every shard lies within one instance group. */
+static void instance_share(const run *r, size_t count, size_t *ib, size_t *ie) {
+  if (r->model->type->replicated) {
+    pt_share(count, r->dc.instance_groups, r->dc.igroup, ib, ie);
+    return;
+  }
+  size_t s0, s1;
+  pt_share(shard_count(r, count), r->dc.instance_groups, r->dc.igroup, &s0, &s1);
+  *ib = s0 * r->shard < count ? s0 * r->shard : count;
+  *ie = s1 * r->shard < count ? s1 * r->shard : count;
+}
+
+/* θ of this rank's instances of the batch, and their θ-gradient parts into G
+ * (other rows zero; for losses that split samples, the parts of this rank's
+ * samples), with this rank's part of the loss added to an exact sum. */
 static pt_status batch_gradients(run *r, size_t count, uint64_t epoch, pt_exact_sum *loss_sum) {
   const size_t d = r->d;
   size_t ib, ie, sb, se;
-  pt_share(count, r->dc.instance_groups, r->dc.igroup, &ib, &ie);
+  instance_share(r, count, &ib, &ie);
   pt_share(r->M, r->dc.sample_groups, r->dc.sgroup, &sb, &se);
   memset(r->buf.G, 0, count * d * sizeof *r->buf.G);
-  pt_model_forward(r->model, r->buf.X, ib, ie - ib, r->buf.theta);
+  if (r->model->type->replicated) {
+    pt_model_forward(r->model, r->buf.X, ib, ie - ib, r->buf.theta);
+  } else {
+    /* shard by shard: each shard's activations are its own (model.h) */
+    for (size_t k0 = ib; k0 < ie; k0 += r->shard)
+      pt_model_forward(r->model, r->buf.X, k0, ie - k0 < r->shard ? ie - k0 : r->shard, r->buf.theta);
+  }
   for (size_t k = ib; k < ie; k++) {
     const double *th = r->buf.theta + k * d, *y = r->train->Y + r->buf.rows[k] * d;
-    double *g = r->buf.G + k * d, loss = 0.0;
-    switch (r->s.loss) {
-    case LOSS_FY:
-      /* Sums of y* over this rank's samples (integers: exact whichever ranks
-       * hold them); the loss estimate exactly, sample by sample, so its sum
-       * does not depend on how samples are split either. */
-      PT_TRY(pt_perturbed_sample_values(r->perturbed, th, r->buf.ids[k], sb, se, g, r->buf.F));
-      for (size_t m = 0; m < se - sb; m++) PT_TRY(add_loss(r, epoch, r->buf.F[m] / (double)r->M, loss_sum));
-      if (r->dc.sgroup == 0) {
-        double ty = 0.0;
-        for (size_t j = 0; j < d; j++) ty += th[j] * y[j];
-        PT_TRY(add_loss(r, epoch, -ty, loss_sum));
-      }
-      continue;
-    case LOSS_PERTURBED_SQUARED:
-      PT_TRY(pt_loss_perturbed_squared(r->perturbed, 1, th, y, &r->buf.ids[k], &loss, g));
-      break;
-    case LOSS_SQUARED:
-    case LOSS_RIDGE: /* the same objective, but fitted in closed form (train_ridge), never by steps */
-      PT_TRY(pt_loss_squared(1, d, th, y, &loss, g));
-      break;
-    case LOSS_BLACKBOX:
-      PT_TRY(pt_loss_blackbox(r->solver, r->s.lambda, 1, th, y, &loss, g));
-      break;
-    }
-    PT_TRY(add_loss(r, epoch, loss, loss_sum));
+    PT_TRY(at_step(r, epoch, r->s.loss->gradient(&r->lc, th, y, r->buf.ids[k], sb, se, r->dc.sgroup == 0,
+                                                 r->buf.G + k * d, loss_sum)));
   }
   return PT_OK;
+}
+
+/* The weight gradient of the batch from the summed θ-gradients G, into
+ * r->buf.grad, the same bits on every rank. Replicated models: every rank
+ * runs the whole backward pass (fixed order, same arithmetic). The others:
+ * each rank the backward passes of its shards (those of its instance group,
+ * dealt round the group's sample groups), summed over ranks in fixed point
+ * (pt_grad_sum_reduce). Collective. */
+static pt_status weight_gradient(run *r, size_t count, MPI_Comm comm) {
+  const double scale = 1.0 / (double)count;
+  if (r->model->type->replicated) {
+    memset(r->buf.grad, 0, r->model->nparams * sizeof *r->buf.grad);
+    pt_model_backward(r->model, r->buf.X, 0, count, r->buf.G, scale, r->buf.grad);
+    return PT_OK;
+  }
+  size_t ib, ie, nlocal = 0;
+  instance_share(r, count, &ib, &ie);
+  for (size_t k0 = ib, j = 0; k0 < ie; k0 += r->shard, j++) {
+    if (j % (size_t)r->dc.sample_groups != (size_t)r->dc.sgroup) continue;
+    double *slot = pt_grad_sum_slot(r->gsum, nlocal++);
+    pt_model_backward(r->model, r->buf.X, k0, ie - k0 < r->shard ? ie - k0 : r->shard, r->buf.G, scale, slot);
+  }
+  return pt_grad_sum_reduce(r->gsum, nlocal, shard_count(r, count), comm, r->buf.grad);
 }
 
 /* This rank's weight in the interruption flag: SIGINT counts 1, SIGTERM more
@@ -379,7 +407,7 @@ static pt_status train_step(run *r, size_t count, uint64_t epoch, pt_exact_sum *
   const size_t d = r->d;
   for (size_t k = 0; k < count; k++) r->buf.ids[k] = (uint64_t)r->buf.rows[k];
   pt_model_gather(r->model, r->train, r->buf.rows, count, r->buf.X);
-  pt_perturbed_set_stream(r->perturbed, (uint64_t)r->s.seed, epoch);
+  if (r->perturbed) pt_perturbed_set_stream(r->perturbed, (uint64_t)r->s.seed, epoch);
   const pt_status st = batch_gradients(r, count, epoch, loss_sum);
   /* Every row of G has one owner (or integer partial sums): the sum is exact,
    * and every rank ends with the same G. The extra last entries count failed
@@ -390,14 +418,13 @@ static pt_status train_step(run *r, size_t count, uint64_t epoch, pt_exact_sum *
   MPI_Allreduce(MPI_IN_PLACE, r->buf.G, (int)(count * d + 2), MPI_DOUBLE, MPI_SUM, comm);
   if (r->buf.G[count * d] != 0.0) return pt_dist_agree(comm, st);
   *stop = interrupt_signal(r, r->buf.G[count * d + 1]);
-  if (r->s.loss == LOSS_FY)
-    for (size_t k = 0; k < count; k++) {
-      const double *y = r->train->Y + r->buf.rows[k] * d;
-      for (size_t j = 0; j < d; j++) r->buf.G[k * d + j] = r->buf.G[k * d + j] / (double)r->M - y[j];
-    }
-  /* The same weight gradient on every rank: fixed order, same arithmetic. */
-  memset(r->buf.grad, 0, r->model->nparams * sizeof *r->buf.grad);
-  pt_model_backward(r->model, r->buf.X, 0, count, r->buf.G, 1.0 / (double)count, r->buf.grad);
+  if (r->s.loss->finish)
+    for (size_t k = 0; k < count; k++) r->s.loss->finish(&r->lc, d, r->train->Y + r->buf.rows[k] * d, r->buf.G + k * d);
+  pt_status gst = weight_gradient(r, count, comm);
+  if (gst != PT_OK)
+    return pt_error(gst, "epoch %llu, step %llu: %s: the training diverged; try a lower optim.lr or a larger "
+                         "loss.epsilon", (unsigned long long)epoch + 1, (unsigned long long)r->optim->t + 1,
+                    pt_last_error());
   /* G, the gradient, the parameters and the optimiser state are the same bits
    * on every rank, so each rank finds the same non-finite value (or none): no
    * message is needed to agree. Checked every step, before anything is
@@ -416,21 +443,53 @@ static pt_status train_step(run *r, size_t count, uint64_t epoch, pt_exact_sum *
   return PT_OK;
 }
 
-/* The rank metrics of the row on the test and the training parts: Spearman
- * and exact-ranking sums on this rank's share of each part's rows, summed
- * over ranks exactly (one message for both parts), so the same numbers on
- * any number of ranks. */
-static pt_status evaluate(run *r, MPI_Comm comm, pt_metrics_row *row) {
-  size_t tb, te, rb, re;
-  pt_share(r->test->n, r->dc.nranks, r->dc.rank, &tb, &te);
-  pt_share(r->train->n, r->dc.nranks, r->dc.rank, &rb, &re);
-  pt_rank_sums sums[2] = {{{{0}}, 0}, {{{0}}, 0}}; /* test, then training */
-  pt_status st = pt_rank_counts(r->model, r->test, tb, te, r->buf.theta, &sums[0]);
-  if (st == PT_OK) st = pt_rank_counts(r->model, r->train, rb, re, r->buf.theta, &sums[1]);
-  PT_TRY(pt_dist_agree(comm, st));
-  pt_rank_sums_allreduce(sums, 2, comm);
-  pt_rank_metrics(&sums[0], r->test->n, &row->test_spearman, &row->test_exact);
-  pt_rank_metrics(&sums[1], r->train->n, &row->train_spearman, &row->train_exact);
+/* Perturbation stream ids of the test part's rows: far from the training
+ * rows' (row numbers), so that its loss estimate uses other noise. */
+#define TEST_ID_BASE (UINT64_C(1) << 48)
+
+/* What pt_model_predict visits: one part's rows. */
+typedef struct eval_visit {
+  run *r;
+  const pt_dataset *ds;
+  pt_eval_sums *sums;
+  int with_loss; /* also the loss (train.test_loss, on the test part) */
+} eval_visit;
+
+static pt_status eval_row(void *ctx, size_t i, const double *theta) {
+  eval_visit *v = ctx;
+  run *r = v->r;
+  const double *y = v->ds->Y + i * r->d;
+  PT_TRY(pt_eval_add(r->task, r->d, theta, y, r->buf.rank_order, r->buf.yone, v->sums));
+  if (!v->with_loss) return PT_OK;
+  /* the whole loss of the instance: all samples, this rank leading */
+  PT_TRY(r->s.loss->gradient(&r->lc, theta, y, TEST_ID_BASE + i, 0, r->M, 1, r->buf.yone_g, &v->sums->loss));
+  return PT_OK;
+}
+
+/* The task's metrics on the test and the training parts (and the test loss
+ * if train.test_loss): each part in chunks of r->shard rows from its first
+ * row, the chunks shared among all ranks, the sums exact (one message for
+ * both parts), so the same numbers on any number of ranks. `epoch` (0-based)
+ * seeds the test loss's noise. */
+static pt_status evaluate(run *r, uint64_t epoch, MPI_Comm comm, pt_metrics_row *row) {
+  pt_eval_sums sums[2]; /* test, then training */
+  memset(sums, 0, sizeof sums);
+  const pt_dataset *parts[2] = {r->test, r->train};
+  if (r->perturbed) pt_perturbed_set_stream(r->perturbed, (uint64_t)r->s.seed, epoch);
+  pt_status st = PT_OK;
+  for (int k = 0; k < 2 && st == PT_OK; k++) {
+    const size_t n = parts[k]->n, chunks = (n + r->shard - 1) / r->shard;
+    size_t c0, c1;
+    pt_share(chunks, r->dc.nranks, r->dc.rank, &c0, &c1);
+    eval_visit v = {r, parts[k], &sums[k], k == 0 && r->s.test_loss};
+    st = pt_model_predict(r->model, parts[k], c0 * r->shard < n ? c0 * r->shard : n,
+                          c1 * r->shard < n ? c1 * r->shard : n, r->shard, r->buf.X, r->buf.theta, eval_row, &v);
+  }
+  PT_TRY(pt_dist_agree(comm, at_step(r, epoch, st)));
+  pt_eval_sums_allreduce(sums, 2, comm);
+  pt_eval_metrics(r->task, &sums[0], r->test->n, &row->test_spearman, &row->test_exact, &row->test_accuracy);
+  pt_eval_metrics(r->task, &sums[1], r->train->n, &row->train_spearman, &row->train_exact, &row->train_accuracy);
+  row->test_loss = r->s.test_loss ? pt_exact_sum_value(&sums[0].loss) / (double)r->test->n : NAN;
   return PT_OK;
 }
 
@@ -449,20 +508,30 @@ static const char *json_number(double v, char buf[32]) {
 }
 
 static void report(const run *r, const pt_metrics_row *row, int json, double left) {
-  const int64_t epochs = r->s.loss == LOSS_RIDGE ? 1 : r->s.epochs;
+  const int64_t epochs = r->s.loss->closed_form ? 1 : r->s.epochs;
   if (json) {
-    char b[5][32];
+    char b[8][32];
     printf("{\"epoch\":%lld,\"step\":%lld,\"wall_seconds\":%.6g,\"train_loss\":%s,\"test_spearman\":%s,"
-           "\"test_exact\":%s,\"train_spearman\":%s,\"train_exact\":%s,\"label_perturbations_per_s\":%.6g}\n",
+           "\"test_exact\":%s,\"train_spearman\":%s,\"train_exact\":%s,\"label_perturbations_per_s\":%.6g,"
+           "\"test_loss\":%s,\"train_accuracy\":%s,\"test_accuracy\":%s}\n",
            (long long)row->epoch, (long long)row->step, row->wall_seconds, json_number(row->train_loss, b[0]),
            json_number(row->test_spearman, b[1]), json_number(row->test_exact, b[2]),
            json_number(row->train_spearman, b[3]), json_number(row->train_exact, b[4]),
-           row->label_perturbations_per_s);
+           row->label_perturbations_per_s, json_number(row->test_loss, b[5]), json_number(row->train_accuracy, b[6]),
+           json_number(row->test_accuracy, b[7]));
   }
   FILE *out = json ? stderr : stdout;
-  fprintf(out, "epoch %lld/%lld  loss %.6g  test spearman %.4f  exact %.4f  %.3g label-pert/s  elapsed %.1f s  left ~%.0f s\n",
-          (long long)row->epoch, (long long)epochs, row->train_loss, row->test_spearman, row->test_exact,
-          row->label_perturbations_per_s, row->wall_seconds, left);
+  char metrics[160] = "";
+  if (r->task->metrics & PT_METRIC_RANKING)
+    snprintf(metrics, sizeof metrics, "  test spearman %.4f  exact %.4f", row->test_spearman, row->test_exact);
+  if (r->task->metrics & PT_METRIC_ACCURACY)
+    snprintf(metrics + strlen(metrics), sizeof metrics - strlen(metrics), "  accuracy train %.4f  test %.4f",
+             row->train_accuracy, row->test_accuracy);
+  if (isfinite(row->test_loss))
+    snprintf(metrics + strlen(metrics), sizeof metrics - strlen(metrics), "  test loss %.6g", row->test_loss);
+  fprintf(out, "epoch %lld/%lld  loss %.6g%s  %.3g label-pert/s  elapsed %.1f s  left ~%.0f s\n",
+          (long long)row->epoch, (long long)epochs, row->train_loss, metrics, row->label_perturbations_per_s,
+          row->wall_seconds, left);
   fflush(stdout);
   fflush(stderr);
 }
@@ -483,36 +552,42 @@ static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
   MPI_Comm_rank(comm, &rank);
   PT_TRY(pt_dist_agree(comm, read_settings(cfg, &r->s)));
   PT_TRY(load_data(&r->s, comm, &r->train, &r->test));
-  if (r->train->ranks == NULL)
-    return pt_dist_agree(comm, pt_error(PT_ECONFIG, "the training data is not a ranking task"));
+  const char *origin = r->s.train_path[0] ? r->s.train_path : r->train->source;
+  const char *test_origin = r->s.test_path[0] ? r->s.test_path : origin;
   if (r->test->d != r->train->d || r->test->p != r->train->p || r->test->per_label != r->train->per_label)
     return pt_dist_agree(comm, pt_error(PT_ECONFIG, "test data (%zu labels, %zu features per %s) does not match the "
                                                     "training data (%zu labels, %zu features per %s)",
                                         r->test->d, r->test->p, r->test->per_label ? "label" : "instance", r->train->d,
                                         r->train->p, r->train->per_label ? "label" : "instance"));
   r->d = r->train->d;
-  r->M = loss_uses_samples(r->s.loss) ? (size_t)r->s.samples : 1;
+  r->M = r->s.loss->samples ? (size_t)r->s.samples : 1;
   r->fingerprint = data_fingerprint(r->train, r->test);
-  pt_status st = pt_model_from_config(cfg, r->train, "training data", &r->model);
-  if (st == PT_OK) st = pt_model_check_data(r->model, r->train, "training data");
+  /* the task: its solver, how the data hold the targets, its metrics */
+  pt_status st = pt_task_from_config(cfg, r->train, origin, &r->task);
+  if (st == PT_OK) st = pt_task_check(r->task, r->test, test_origin);
+  if (st == PT_OK) st = pt_model_from_config(cfg, r->train, origin, &r->model);
+  if (st == PT_OK && r->s.loss->closed_form && !r->model->type->replicated)
+    st = pt_error(PT_ECONFIG, "loss.kind = %s fits a linear model in closed form; model.kind = %s is not one (use "
+                              "affine or linear_scorer)", r->s.loss->name, r->model->type->name);
+  if (st == PT_OK) st = pt_model_check_data(r->model, r->test, test_origin);
   /* the statistics become the model's, so that every prediction uses them */
-  const char *origin = r->s.train_path[0] ? r->s.train_path : r->train->source;
   if (st == PT_OK && r->s.standardize) st = pt_model_standardize_from(r->model, r->train, origin);
   if (st == PT_OK) st = pt_model_prepare_data(r->model, r->train, origin);
-  if (st == PT_OK) st = pt_model_prepare_data(r->model, r->test, r->s.test_path[0] ? r->s.test_path : origin);
+  if (st == PT_OK) st = pt_model_prepare_data(r->model, r->test, test_origin);
   if (st == PT_OK) st = pt_optim_alloc(strcmp(r->s.optim_kind, "sgd") == 0 ? PT_OPTIM_SGD : PT_OPTIM_ADAM,
                                        r->model->nparams, r->s.lr, r->s.momentum, r->s.beta1, r->s.beta2,
                                        r->s.adam_eps, &r->optim);
-  if (st == PT_OK) st = pt_solver_ranking_alloc(r->d, &r->solver);
-  if (st == PT_OK) {
+  if (st == PT_OK && r->s.loss->samples) {
     const pt_noise_type *noise = pt_noise_by_name(r->s.noise);
-    st = noise ? pt_perturbed_alloc(r->solver, noise, r->s.epsilon, r->M, &r->perturbed) : PT_ECONFIG;
+    st = noise ? pt_perturbed_alloc(r->task->solver, noise, r->s.epsilon, r->M, &r->perturbed) : PT_ECONFIG;
   }
   if (st == PT_OK) {
     r->rng = pt_rng_alloc();
-    if (r->rng == NULL) st = PT_ENOMEM;
+    if (r->rng == NULL) st = pt_error(PT_ENOMEM, "out of memory for a random stream");
   }
+  if (st == PT_OK) pt_model_init(r->model, r->rng, (uint64_t)r->s.seed);
   const size_t B = (size_t)r->s.batch;
+  r->shard = (size_t)r->s.shard_size < B ? (size_t)r->s.shard_size : B;
   if (st == PT_OK) st = pt_model_reserve(r->model, B);
   /* A sweep over datasets of 150 to 40000 instances with one epoch count
    * would leave the small ones with a few hundred steps: min_steps raises
@@ -523,18 +598,32 @@ static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
   r->total_steps = r->s.epochs * steps_per_epoch;
   if (st == PT_OK) st = alloc_buffers(&r->buf, B, r->d, r->model->nparams, r->train->n, r->M,
                                            pt_model_input_size(r->model));
+  if (st == PT_OK) {
+    r->lc = (pt_loss_context){.solver = r->task->solver, .perturbed = r->perturbed, .M = r->M,
+                              .epsilon = r->s.epsilon, .lambda = r->s.lambda, .F = r->buf.F};
+  }
   PT_TRY(pt_dist_agree(comm, st));
-  /* ridge has no batches: its ranks only share the evaluation's rows */
-  const size_t shared = r->s.loss == LOSS_RIDGE || B > r->train->n ? r->train->n : B;
-  return pt_dist_agree(comm, pt_decomp_choose(nranks, rank, shared, r->M, r->s.loss == LOSS_FY,
-                                              r->s.instance_groups, r->s.sample_groups, &r->dc));
+  /* Ranks share a batch's rows (replicated models) or its shards; ridge has
+   * no batches: its ranks only share the evaluation's rows. */
+  const size_t rows = r->s.loss->closed_form || B > r->train->n ? r->train->n : B;
+  const size_t units = r->model->type->replicated ? rows : (rows + r->shard - 1) / r->shard;
+  /* samples may be split only if their parts are integers: sums of outputs
+   * of a solver that says so (a plug-in's callback does not) */
+  const int split = r->s.loss->split_samples && pt_solver_is_integral(r->task->solver);
+  st = pt_decomp_choose(nranks, rank, units, r->M, split, r->s.instance_groups, r->s.sample_groups, &r->dc);
+  /* the most shards one rank can hold in a step */
+  if (st == PT_OK && !r->model->type->replicated)
+    st = pt_grad_sum_alloc(r->model->nparams, (units + (size_t)r->dc.instance_groups - 1) /
+                                                  (size_t)r->dc.instance_groups, &r->gsum);
+  return pt_dist_agree(comm, st);
 }
 
 static void teardown(run *r) {
   free_buffers(&r->buf);
   if (r->rng) gsl_rng_free(r->rng);
   pt_perturbed_free(&r->perturbed);
-  pt_solver_free(&r->solver);
+  pt_grad_sum_free(&r->gsum);
+  pt_task_free(&r->task);
   pt_optim_free(&r->optim);
   pt_model_free(&r->model);
   pt_dataset_free(&r->train);
@@ -671,10 +760,13 @@ static pt_status train_sgd(run *r, pt_run_state *state, const pt_train_options *
                           .test_exact = NAN,
                           .label_perturbations_per_s = (double)(n - start) * (double)r->M * (double)d / epoch_seconds,
                           .train_spearman = NAN,
-                          .train_exact = NAN};
+                          .train_exact = NAN,
+                          .test_loss = NAN,
+                          .train_accuracy = NAN,
+                          .test_accuracy = NAN};
     state->epoch = epoch + 1;
     const int last = state->epoch == r->s.epochs;
-    if (last || state->epoch % r->s.eval_every == 0) st = evaluate(r, comm, &row);
+    if (last || state->epoch % r->s.eval_every == 0) st = evaluate(r, (uint64_t)epoch, comm, &row);
     if (st != PT_OK) break;
     state->elapsed = MPI_Wtime() - t_start;
     row.wall_seconds = state->elapsed;
@@ -703,9 +795,10 @@ static pt_status train_sgd(run *r, pt_run_state *state, const pt_train_options *
  * set here from scratch all the same. */
 static pt_status train_ridge(run *r, pt_run_state *state, const pt_train_options *opt, MPI_Comm comm) {
   const double t_start = MPI_Wtime();
-  pt_metrics_row row = {.epoch = 1, .step = 0, .label_perturbations_per_s = 0.0}; /* no perturbations */
+  pt_metrics_row row = {.epoch = 1, .step = 0, .label_perturbations_per_s = 0.0, /* no perturbations */
+                        .test_loss = NAN};
   PT_TRY(pt_dist_agree(comm, pt_ridge_fit(r->model, r->train, r->s.l2, &row.train_loss)));
-  PT_TRY(evaluate(r, comm, &row));
+  PT_TRY(evaluate(r, 0, comm, &row));
   state->epoch = 1;
   state->step = 0;
   state->nmetrics = 0;
@@ -751,7 +844,7 @@ pt_status pt_train(const pt_config *cfg, const pt_train_options *opt, MPI_Comm c
     fprintf(opt->json ? stderr : stdout, "perturb train: resumed %s from epoch %lld (step %lld)\n", opt->out_path,
             (long long)state.epoch, (long long)state.step);
 
-  st = r.s.loss == LOSS_RIDGE ? train_ridge(&r, &state, opt, comm) : train_sgd(&r, &state, opt, comm);
+  st = r.s.loss->closed_form ? train_ridge(&r, &state, opt, comm) : train_sgd(&r, &state, opt, comm);
   if (st == PT_OK) {
     state.complete = 1;
     st = snapshot(&r, &state, opt->out_path, comm);
