@@ -60,6 +60,14 @@ typedef struct pt_synthetic_params {
  */
 pt_status pt_dataset_alloc(size_t n, size_t d, size_t p, int per_label, int with_ranks, pt_dataset **out);
 
+/**
+ * Allocates an empty (zeroed) classification dataset: X [n × p], Y [n ×
+ * classes] (to hold the one-hot of each label), labels [n], task
+ * "classification", no ranks; the image shape is left 0 for the caller to set.
+ * Requires classes ≥ 2 and the sizes of pt_dataset_alloc. Not collective.
+ */
+pt_status pt_dataset_alloc_classification(size_t n, size_t classes, size_t p, pt_dataset **out);
+
 /** Frees @p *ds (NULL-safe) and sets it to NULL. */
 void pt_dataset_free(pt_dataset **ds);
 

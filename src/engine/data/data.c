@@ -58,11 +58,27 @@ pt_status pt_dataset_alloc(size_t n, size_t d, size_t p, int per_label, int with
   return PT_OK;
 }
 
+pt_status pt_dataset_alloc_classification(size_t n, size_t classes, size_t p, pt_dataset **out) {
+  static const char fn[] = "pt_dataset_alloc_classification";
+  PT_CHECK_PTR(fn, out);
+  *out = NULL;
+  if (classes < 2) return pt_error(PT_EINVAL, "%s: a classification needs >= 2 classes (got %zu)", fn, classes);
+  PT_TRY(pt_dataset_alloc(n, classes, p, 0, 0, out));
+  (*out)->labels = calloc(n, sizeof *(*out)->labels);
+  if ((*out)->labels == NULL) {
+    pt_dataset_free(out);
+    return pt_error(PT_ENOMEM, "%s: out of memory for %zu labels", fn, n);
+  }
+  snprintf((*out)->task, sizeof (*out)->task, "%s", "classification");
+  return PT_OK;
+}
+
 void pt_dataset_free(pt_dataset **ds) {
   if (ds == NULL || *ds == NULL) return;
   free((*ds)->X);
   free((*ds)->Y);
   free((*ds)->ranks);
+  free((*ds)->labels);
   free(*ds);
   *ds = NULL;
 }
@@ -89,6 +105,16 @@ pt_status pt_dataset_check(const pt_dataset *ds, const char *origin) {
       }
     for (size_t j = 0; j < d && st == PT_OK; j++)
       if (!isfinite(y[j])) st = pt_error(PT_EDOM, "%s: %s: row %zu: Y[%zu] is not finite (%g)", fn, origin, i, j, y[j]);
+    if (st == PT_OK && ds->labels != NULL) {
+      /* Y is the one-hot of the label: the loss and the metrics read either */
+      const int32_t c = ds->labels[i];
+      if (c < 0 || (size_t)c >= d)
+        st = pt_error(PT_EFORMAT, "%s: %s: row %zu: label %" PRId32 " is not in 0..%zu", fn, origin, i, c, d - 1);
+      for (size_t j = 0; j < d && st == PT_OK; j++)
+        if (y[j] != ((size_t)c == j ? 1.0 : 0.0))
+          st = pt_error(PT_EFORMAT, "%s: %s: row %zu: Y[%zu] = %g is not the one-hot of label %" PRId32, fn, origin,
+                        i, j, y[j], c);
+    }
     if (st != PT_OK || ds->ranks == NULL) continue;
     const int32_t *r = ds->ranks + i * d;
     memset(seen, 0, d);
@@ -120,14 +146,19 @@ pt_status pt_dataset_subset(const pt_dataset *ds, const size_t *rows, size_t cou
       return pt_error(PT_EINVAL, "%s: rows[%zu] = %zu is out of range (the dataset has %zu rows)", fn, k, rows[k],
                       ds->n);
   pt_dataset *sub = NULL;
-  PT_TRY(pt_dataset_alloc(count, ds->d, ds->p, ds->per_label, ds->ranks != NULL, &sub));
+  if (ds->labels) PT_TRY(pt_dataset_alloc_classification(count, ds->d, ds->p, &sub));
+  else PT_TRY(pt_dataset_alloc(count, ds->d, ds->p, ds->per_label, ds->ranks != NULL, &sub));
   const size_t xr = x_row_len(ds), d = ds->d;
   for (size_t k = 0; k < count; k++) {
     const size_t i = rows[k];
     memcpy(sub->X + k * xr, ds->X + i * xr, xr * sizeof *ds->X);
     memcpy(sub->Y + k * d, ds->Y + i * d, d * sizeof *ds->Y);
     if (ds->ranks) memcpy(sub->ranks + k * d, ds->ranks + i * d, d * sizeof *ds->ranks);
+    if (ds->labels) sub->labels[k] = ds->labels[i];
   }
+  sub->channels = ds->channels;
+  sub->height = ds->height;
+  sub->width = ds->width;
   memcpy(sub->task, ds->task, sizeof sub->task);
   memcpy(sub->name, ds->name, sizeof sub->name);
   memcpy(sub->source, ds->source, sizeof sub->source);
