@@ -90,6 +90,36 @@ pt_status pt_dataset_synthetic(const pt_synthetic_params *params, pt_dataset **o
 pt_status pt_dataset_import_csv(const char *path, pt_dataset **out);
 
 /**
+ * Finds the handwritten digits file that Debian's python3-sklearn installs
+ * (sklearn/datasets/data/digits.csv.gz: at its Debian 12 path, else from
+ * `dpkg-query -L python3-sklearn`) and writes its path into out[size].
+ * #PT_EIO saying `apt-get install python3-sklearn` if it is not there. Not
+ * collective.
+ */
+pt_status pt_dataset_digits_path(char *out, size_t size);
+
+/**
+ * Imports the handwritten digits (a CSV, gzip'ed or not, without a header:
+ * per row 64 pixel values 0..16 of an 8 × 8 image, then the label 0..9) as a
+ * classification dataset: 10 classes, channels 1, height = width = 8, pixels
+ * as float64. Errors name the file and line: unreadable or damaged file
+ * (#PT_EIO), a short or long row, a field that is not a number, a label
+ * outside 0..9, no rows (#PT_EFORMAT). Not collective.
+ */
+pt_status pt_dataset_import_digits(const char *path, pt_dataset **out);
+
+/**
+ * Imports CIFAR-10 binary files (data_batch_1..5.bin, test_batch.bin): each
+ * record is 3073 bytes, the label 0..9 then 3072 pixels, the 32 × 32 red,
+ * green and blue planes row-major. The files' records, in order, become one
+ * classification dataset: 10 classes, [c = 3, h = 32, w = 32], pixels 0..255
+ * as float64. Errors name the file: unreadable (#PT_EIO), empty, a size that
+ * is not a multiple of 3073 (the size and the remainder), a label above 9
+ * (the record number) (#PT_EFORMAT). Not collective.
+ */
+pt_status pt_dataset_import_cifar10(const char *const *paths, size_t count, pt_dataset **out);
+
+/**
  * Checks a dataset's contents: finite X and Y, ranks a permutation of 1..d in
  * every row, Y = d − ranks. @p origin names the data in messages. #PT_EDOM or
  * #PT_EFORMAT naming the row.
