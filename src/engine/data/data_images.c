@@ -154,6 +154,9 @@ pt_status pt_dataset_import_digits(const char *path, pt_dataset **out) {
   }
   int zerr = Z_OK;
   const char *zmsg = gzerror(gz, &zerr);
+  /* zlib names a descriptor "<fd:N>: ": the message names the file itself */
+  const char *colon = strncmp(zmsg, "<fd:", 4) == 0 ? strstr(zmsg, ": ") : NULL;
+  if (colon) zmsg = colon + 2;
   if (st == PT_OK && zerr != Z_OK && zerr != Z_BUF_ERROR)
     st = pt_error(PT_EIO, "%s: cannot read '%s' (zlib: %s)", fn, path, zmsg);
   else if (st == PT_OK && zerr == Z_BUF_ERROR)
