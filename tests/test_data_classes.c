@@ -113,6 +113,12 @@ static void test_memory(void) {
   EXPECT_FAIL(pt_dataset_check(ds, "toy"), PT_EFORMAT, "row 6: Y[0] = ");
   ds->Y[6 * 4 + 0] -= 0.5;
   CHECK_OK(pt_dataset_check(ds, "toy"));
+  ds->width = 3; /* 2 x 3 x 3 is not the 12 features */
+  EXPECT_FAIL(pt_dataset_check(ds, "toy"), PT_EINVAL, "image shape 2 x 3 x 3 does not hold the 12 features");
+  ds->width = 2;
+  snprintf(ds->task, sizeof ds->task, "%s", "ranking");
+  EXPECT_FAIL(pt_dataset_check(ds, "toy"), PT_EINVAL, "task 'ranking' does not take class labels");
+  snprintf(ds->task, sizeof ds->task, "%s", "classification");
   ds->X[8 * ds->p + 3] = NAN;
   EXPECT_FAIL(pt_dataset_check(ds, "toy"), PT_EDOM, "row 8: X[3] is not finite");
   char path[512];
@@ -175,6 +181,13 @@ static void test_round_trip(void) {
   snprintf(sol->name, sizeof sol->name, "%s", "paths");
   snprintf(sol->source, sizeof sol->source, "%s", "here");
   round_trip("solution.h5", sol);
+  char path[512];
+  tmp_path(path, sizeof path, "badtask.h5");
+  snprintf(sol->task, sizeof sol->task, "%s", "short path");
+  EXPECT_FAIL(pt_dataset_save(sol, path), PT_EINVAL, "task 'short path' is not a plain name");
+  snprintf(sol->task, sizeof sol->task, "%s", "classification");
+  EXPECT_FAIL(pt_dataset_save(sol, path), PT_EINVAL, "task 'classification' needs class labels");
+  CHECK(access(path, F_OK) != 0, "nothing written for a bad task");
   pt_dataset_free(&sol);
 }
 

@@ -90,6 +90,13 @@ pt_status pt_dataset_check(const pt_dataset *ds, const char *origin) {
   if (ds->n == 0 || ds->d == 0 || ds->p == 0 || ds->X == NULL || ds->Y == NULL)
     return pt_error(PT_EINVAL, "%s: %s: empty or unallocated dataset (n = %zu, d = %zu, p = %zu)", fn, origin,
                     ds->n, ds->d, ds->p);
+  if ((ds->channels || ds->height || ds->width) &&
+      (ds->per_label || ds->channels * ds->height * ds->width != ds->p))
+    return pt_error(PT_EINVAL, "%s: %s: image shape %zu x %zu x %zu does not hold the %zu features%s", fn, origin,
+                    ds->channels, ds->height, ds->width, ds->p, ds->per_label ? " per label" : "");
+  if ((ds->labels != NULL) != (strcmp(ds->task, "classification") == 0))
+    return pt_error(PT_EINVAL, "%s: %s: task '%s' %s class labels", fn, origin, ds->task,
+                    ds->labels ? "does not take" : "needs");
   const size_t xr = x_row_len(ds), d = ds->d;
   /* One flag per rank value, reused across rows: a permutation of 1..d hits
    * each exactly once. */

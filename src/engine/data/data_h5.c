@@ -115,6 +115,15 @@ static pt_status read_int_attr(const char *fn, const char *path, hid_t obj, cons
   return st;
 }
 
+/* Any task name loads (a user's solver has its own), but only a plain one,
+ * since it is printed and written back: letters, digits, '_', '-', '.'. */
+static int plain_task(const char *task) {
+  int plain = task[0] != '\0';
+  for (const char *c = task; *c && plain; c++)
+    plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || strchr("_-.", *c);
+  return plain;
+}
+
 /* ---- save ----------------------------------------------------------------- */
 
 /* Writes the whole array `data` as dataset /name of the given shape. */
@@ -173,6 +182,9 @@ static pt_status write_classification(const pt_dataset *ds, const char *path, hi
 static pt_status write_file(const pt_dataset *ds, const char *path, hid_t fid) {
   static const char fn[] = "pt_dataset_save";
   if (ds->labels != NULL) return write_classification(ds, path, fid);
+  if (ds->task[0] && !plain_task(ds->task))
+    return pt_error(PT_EINVAL, "%s: '%s': task '%s' is not a plain name (letters, digits, '_', '-', '.')", fn, path,
+                    ds->task);
   const hsize_t n = ds->n, d = ds->d, p = ds->p;
   const hsize_t xdims[3] = {n, ds->per_label ? d : p, p}, ydims[2] = {n, d};
   const int version = FORMAT_VERSION, per_label = ds->per_label ? 1 : 0;
@@ -413,12 +425,7 @@ static pt_status describe(const char *fn, const char *path, h5_file *f) {
   /* The task decides which datasets the file must have. */
   PT_TRY(read_str_attr(fn, path, f->fid, "task", f->task, sizeof f->task, &found));
   if (!found) snprintf(f->task, sizeof f->task, "%s", "ranking");
-  /* Any task name loads (a user's solver has its own), but only a plain
-   * one: it is printed and written back. */
-  int plain = f->task[0] != '\0';
-  for (const char *c = f->task; *c && plain; c++)
-    plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || strchr("_-.", *c);
-  if (!plain)
+  if (!plain_task(f->task))
     return pt_error(PT_EFORMAT, "%s: '%s': task '%s' is not supported (a task name is letters, digits, '_', '-', '.')",
                     fn, path, f->task);
   f->kind = strcmp(f->task, "ranking") == 0          ? KIND_RANKING
