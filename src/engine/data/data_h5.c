@@ -156,7 +156,6 @@ static int parse_synthetic(const pt_dataset *ds, char *kind, size_t kind_size, d
   return 1;
 }
 
-/* The HDF5 part of saving: writes everything into the (in-memory) file fid. */
 /* Saving a classification dataset: /X [n, c, h, w] for images, else [n, p];
  * /labels [n] and the number of classes; Y is only the one-hot of the labels
  * and is rebuilt on load, so it is not stored. */
@@ -179,6 +178,7 @@ static pt_status write_classification(const pt_dataset *ds, const char *path, hi
   return PT_OK;
 }
 
+/* The HDF5 part of saving: writes everything into the (in-memory) file fid. */
 static pt_status write_file(const pt_dataset *ds, const char *path, hid_t fid) {
   static const char fn[] = "pt_dataset_save";
   if (ds->labels != NULL) return write_classification(ds, path, fid);
@@ -256,11 +256,11 @@ static pt_status agree(const char *fn, MPI_Comm comm, pt_status st) {
   return pt_error((pt_status)code, "%s", msg);
 }
 
-/* An open dataset file and what its metadata say. */
 /* What the task attribute makes of the file: a ranking (/Y and /ranks), a
  * classification (/labels, Y built from them) or another task (/Y as given). */
 enum { KIND_RANKING, KIND_CLASSIFICATION, KIND_OTHER };
 
+/* An open dataset file and what its metadata say. */
 typedef struct h5_file {
   hid_t fid, X, Y, R, L; /* R: /ranks, L: /labels, or -1 if not read */
   size_t n, d, p;
