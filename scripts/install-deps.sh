@@ -9,8 +9,8 @@ packages=(
   build-essential cmake pkg-config git
   libopenmpi-dev openmpi-bin
   libhdf5-openmpi-dev hdf5-tools
-  libopenblas-dev libgsl-dev librandom123-dev libinih-dev
-  python3-h5py python3-matplotlib python3-numpy
+  libopenblas-dev libgsl-dev librandom123-dev libinih-dev zlib1g-dev
+  python3-h5py python3-matplotlib python3-numpy python3-sklearn
 )
 
 # Optional groups, for what only the test suite needs (scripts/test.sh passes

@@ -8,13 +8,25 @@
  * are [n × d] in the solver's embedding; for ranking y_j = d − rank_j, with
  * ranks [n × d] kept as well (1 = top label).
  *
- * HDF5 layout (format_version 1; readable by h5dump and h5py):
- *   /X      float64 [n, p] or [n, d, p]
- *   /Y      float64 [n, d]
- *   /ranks  int32   [n, d]     (ranking tasks)
- *   attributes on /: format_version (int), task, name, source (strings),
- *   features_per_label (int 0/1), and for synthetic data the generator's
- *   parameters (synthetic_kind, sigma, seed).
+ * For classification, labels [n] hold each instance's class in 0..d−1 (d =
+ * the number of classes) and Y is their one-hot; image inputs have channels,
+ * height and width set, with X [n × c × h × w] row-major (p = c·h·w).
+ *
+ * HDF5 layout (format_version 1; readable by h5dump and h5py). The root
+ * attribute task (absent: "ranking") says which datasets the file has:
+ *   ranking (and any task name other than classification, for a user's own
+ *   solver; the name is letters, digits, '_', '-', '.'):
+ *     /X      float64 [n, p] or [n, d, p]
+ *     /Y      float64 [n, d]     (as given for other tasks)
+ *     /ranks  int32   [n, d]     (ranking only; optional, else from Y = d − ranks)
+ *     attributes: features_per_label (int 0/1), and for synthetic data the
+ *     generator's parameters (synthetic_kind, sigma, seed)
+ *   classification:
+ *     /X      float64 [n, c, h, w] (images) or [n, p]
+ *     /labels int32   [n]        (each in 0..classes−1; Y is built on load)
+ *     attribute classes (int ≥ 2)
+ *   and always the attributes format_version (int), task, name, source
+ *   (strings).
  */
 #ifndef PERTURB_DATA_H
 #define PERTURB_DATA_H
@@ -60,6 +72,14 @@ typedef struct pt_synthetic_params {
  */
 pt_status pt_dataset_alloc(size_t n, size_t d, size_t p, int per_label, int with_ranks, pt_dataset **out);
 
+/**
+ * Allocates an empty (zeroed) classification dataset: X [n × p], Y [n ×
+ * classes] (to hold the one-hot of each label), labels [n], task
+ * "classification", no ranks; the image shape is left 0 for the caller to set.
+ * Requires classes ≥ 2 and the sizes of pt_dataset_alloc. Not collective.
+ */
+pt_status pt_dataset_alloc_classification(size_t n, size_t classes, size_t p, pt_dataset **out);
+
 /** Frees @p *ds (NULL-safe) and sets it to NULL. */
 void pt_dataset_free(pt_dataset **ds);
 
@@ -82,9 +102,40 @@ pt_status pt_dataset_synthetic(const pt_synthetic_params *params, pt_dataset **o
 pt_status pt_dataset_import_csv(const char *path, pt_dataset **out);
 
 /**
+ * Finds the handwritten digits file that Debian's python3-sklearn installs
+ * (sklearn/datasets/data/digits.csv.gz: at its Debian 12 path, else from
+ * `dpkg-query -L python3-sklearn`) and writes its path into out[size].
+ * #PT_EIO saying `apt-get install python3-sklearn` if it is not there. Not
+ * collective.
+ */
+pt_status pt_dataset_digits_path(char *out, size_t size);
+
+/**
+ * Imports the handwritten digits (a CSV, gzip'ed or not, without a header:
+ * per row 64 pixel values 0..16 of an 8 × 8 image, then the label 0..9) as a
+ * classification dataset: 10 classes, channels 1, height = width = 8, pixels
+ * as float64. Errors name the file and line: unreadable or damaged file
+ * (#PT_EIO), a short or long row, a field that is not a number, a label
+ * outside 0..9, no rows (#PT_EFORMAT). Not collective.
+ */
+pt_status pt_dataset_import_digits(const char *path, pt_dataset **out);
+
+/**
+ * Imports CIFAR-10 binary files (data_batch_1..5.bin, test_batch.bin): each
+ * record is 3073 bytes, the label 0..9 then 3072 pixels, the 32 × 32 red,
+ * green and blue planes row-major. The files' records, in order, become one
+ * classification dataset: 10 classes, [c = 3, h = 32, w = 32], pixels 0..255
+ * as float64. Errors name the file: unreadable (#PT_EIO), empty, a size that
+ * is not a multiple of 3073 (the size and the remainder), a label above 9
+ * (the record number) (#PT_EFORMAT). Not collective.
+ */
+pt_status pt_dataset_import_cifar10(const char *const *paths, size_t count, pt_dataset **out);
+
+/**
  * Checks a dataset's contents: finite X and Y, ranks a permutation of 1..d in
- * every row, Y = d − ranks. @p origin names the data in messages. #PT_EDOM or
- * #PT_EFORMAT naming the row.
+ * every row, Y = d − ranks; with labels, each label in 0..d−1 and Y its
+ * one-hot. @p origin names the data in messages. #PT_EDOM or #PT_EFORMAT
+ * naming the row. Not collective.
  */
 pt_status pt_dataset_check(const pt_dataset *ds, const char *origin);
 
@@ -102,14 +153,17 @@ pt_status pt_dataset_save(const pt_dataset *ds, const char *path);
  * range (use 0 and SIZE_MAX for all rows). The file's shape attributes are read
  * by all ranks. Errors, the same on every rank: missing file (#PT_EIO), not an
  * HDF5 file, missing /X or /Y, inconsistent shapes, NaN/Inf, ranks that are not
- * permutations (#PT_EFORMAT or #PT_EDOM, naming the file and dataset).
+ * permutations; for classification, /X of rank other than 2 or 4, a missing
+ * /labels, /labels of another length than /X, classes < 2 or absent, a label
+ * outside 0..classes−1 (naming the row and value) (#PT_EFORMAT or #PT_EDOM,
+ * naming the file and dataset).
  */
 pt_status pt_dataset_load(const char *path, MPI_Comm comm, size_t row_begin, size_t row_end, pt_dataset **out);
 
 /** The number of rows of the dataset file @p path, read by every rank of @p comm (collective). */
 pt_status pt_dataset_count_rows(const char *path, MPI_Comm comm, size_t *n);
 
-/** A new dataset holding rows rows[0..count−1] of @p ds, in that order. */
+/** A new dataset holding rows rows[0..count−1] of @p ds, in that order (with their ranks or labels, and the image shape). */
 pt_status pt_dataset_subset(const pt_dataset *ds, const size_t *rows, size_t count, pt_dataset **out);
 
 /**

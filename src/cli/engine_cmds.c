@@ -269,14 +269,79 @@ int pt_cli_gen(int argc, char **argv) {
 
 /* ---- perturb import --------------------------------------------------------- */
 
+/* `perturb import digits [--from FILE] --out D.h5` and `perturb import
+ * cifar10 --out C.h5 FILE...`: argv[1] is the dataset's name. */
+static int import_images(int argc, char **argv) {
+  const int digits = strcmp(argv[1], "digits") == 0;
+  const char *what = digits ? "import digits" : "import cifar10";
+  /* --from is digits' own; the rest goes to parse_args (argv[1] skipped). */
+  char **rest = malloc((size_t)argc * sizeof *rest);
+  if (rest == NULL) return usage_error(what, "out of memory for the arguments", NULL);
+  const char *from = NULL;
+  int nrest = 0, rc = 0;
+  rest[nrest++] = argv[0];
+  for (int i = 2; i < argc && rc == 0; i++) {
+    if (digits && strcmp(argv[i], "--from") == 0) {
+      if (i + 1 >= argc) rc = usage_error(what, "option --from expects a file name", NULL);
+      else if (from) rc = usage_error(what, "option given twice:", argv[i]);
+      else from = argv[++i];
+    } else {
+      rest[nrest++] = argv[i];
+    }
+  }
+  cli_args a;
+  memset(&a, 0, sizeof a);
+  if (rc == 0) rc = parse_args(what, nrest, rest, &a);
+  free(rest);
+  if (rc) return rc;
+  if (a.help) {
+    print_help(digits ? "usage: perturb import digits [--from FILE] --out DIGITS.h5 [--force]\n"
+                        "Imports the handwritten digits (1797 8x8 images, pixels 0..16, labels 0..9) as a\n"
+                        "classification dataset file. FILE (gzip'ed or plain CSV: 64 pixels, then the label)\n"
+                        "defaults to the digits.csv.gz of Debian's python3-sklearn.\n"
+                      : "usage: perturb import cifar10 --out CIFAR.h5 [--force] FILE...\n"
+                        "Imports CIFAR-10 binary files (data_batch_1..5.bin, test_batch.bin: records of a\n"
+                        "label byte and 3x32x32 pixel bytes), in the order given, as one classification\n"
+                        "dataset file (pixels 0..255).\n");
+    return 0;
+  }
+  if (a.noverrides) return usage_error(what, "takes no section.key=value overrides, got", a.overrides[0]);
+  if (digits && a.npositional) return usage_error(what, "takes no file arguments (use --from FILE), got", a.positional[0]);
+  if (!digits && a.npositional == 0) return usage_error(what, "expects one or more CIFAR-10 .bin files", NULL);
+  if (a.out == NULL) return usage_error(what, "missing --out DATA.h5", NULL);
+  pt_status st = PT_OK;
+  if (is_rank0()) {
+    pt_dataset *ds = NULL;
+    char found[1024];
+    if (digits && from == NULL && (st = pt_dataset_digits_path(found, sizeof found)) == PT_OK) from = found;
+    const char *const *inputs = digits ? &from : (const char *const *)a.positional;
+    const size_t ninputs = digits ? 1 : (size_t)a.npositional;
+    int exists = 0;
+    if (st == PT_OK) st = pt_file_check_output(a.out, "dataset file", inputs, ninputs, &exists);
+    if (st == PT_OK && !a.force && exists) st = pt_error(PT_EIO, "'%s' exists: use --force to overwrite it", a.out);
+    if (st == PT_OK)
+      st = digits ? pt_dataset_import_digits(from, &ds) : pt_dataset_import_cifar10(inputs, ninputs, &ds);
+    if (st == PT_OK) st = pt_dataset_save(ds, a.out);
+    if (st == PT_OK)
+      printf("wrote %s: %zu images of %zu x %zu x %zu, %zu classes\n", a.out, ds->n, ds->channels, ds->height,
+             ds->width, ds->d);
+    pt_dataset_free(&ds);
+  }
+  st = pt_dist_agree(MPI_COMM_WORLD, st);
+  return st == PT_OK ? 0 : fail(what, 1);
+}
+
 int pt_cli_import(int argc, char **argv) {
+  if (argc > 1 && (strcmp(argv[1], "digits") == 0 || strcmp(argv[1], "cifar10") == 0))
+    return import_images(argc, argv);
   cli_args a;
   int rc = parse_args("import", argc, argv, &a);
   if (rc) return rc;
   if (a.help) {
     print_help("usage: perturb import DATA.csv --out DATA.h5 [--force]\n"
                "Imports a label-ranking CSV (header f1..fp,r1..rd; ranks 1 = top, each row a\n"
-               "permutation) into an HDF5 dataset file, checking every row.\n");
+               "permutation) into an HDF5 dataset file, checking every row.\n"
+               "Also: perturb import digits ..., perturb import cifar10 ... (see their --help).\n");
     return 0;
   }
   if (a.npositional != 1) return usage_error("import", "expects one CSV file", NULL);
@@ -443,7 +508,13 @@ int pt_cli_info(int argc, char **argv) {
   /* not a run file: try a dataset */
   pt_dataset *ds = NULL;
   st = pt_dataset_load(path, MPI_COMM_WORLD, 0, SIZE_MAX, &ds);
-  if (st == PT_OK && is_rank0())
+  if (st == PT_OK && is_rank0() && ds->labels && ds->channels)
+    printf("%s: dataset '%s' (%s), %zu instances, %zu classes, %zu features (images %zu x %zu x %zu)\nsource: %s\n",
+           path, ds->name, ds->task, ds->n, ds->d, ds->p, ds->channels, ds->height, ds->width, ds->source);
+  else if (st == PT_OK && is_rank0() && ds->labels)
+    printf("%s: dataset '%s' (%s), %zu instances, %zu classes, %zu features\nsource: %s\n", path, ds->name,
+           ds->task, ds->n, ds->d, ds->p, ds->source);
+  else if (st == PT_OK && is_rank0())
     printf("%s: dataset '%s' (%s), %zu instances, %zu labels, %zu features%s\nsource: %s\n", path, ds->name, ds->task,
            ds->n, ds->d, ds->p, ds->per_label ? " per label" : "", ds->source);
   pt_dataset_free(&ds);

@@ -58,11 +58,27 @@ pt_status pt_dataset_alloc(size_t n, size_t d, size_t p, int per_label, int with
   return PT_OK;
 }
 
+pt_status pt_dataset_alloc_classification(size_t n, size_t classes, size_t p, pt_dataset **out) {
+  static const char fn[] = "pt_dataset_alloc_classification";
+  PT_CHECK_PTR(fn, out);
+  *out = NULL;
+  if (classes < 2) return pt_error(PT_EINVAL, "%s: a classification needs >= 2 classes (got %zu)", fn, classes);
+  PT_TRY(pt_dataset_alloc(n, classes, p, 0, 0, out));
+  (*out)->labels = calloc(n, sizeof *(*out)->labels);
+  if ((*out)->labels == NULL) {
+    pt_dataset_free(out);
+    return pt_error(PT_ENOMEM, "%s: out of memory for %zu labels", fn, n);
+  }
+  snprintf((*out)->task, sizeof (*out)->task, "%s", "classification");
+  return PT_OK;
+}
+
 void pt_dataset_free(pt_dataset **ds) {
   if (ds == NULL || *ds == NULL) return;
   free((*ds)->X);
   free((*ds)->Y);
   free((*ds)->ranks);
+  free((*ds)->labels);
   free(*ds);
   *ds = NULL;
 }
@@ -74,6 +90,13 @@ pt_status pt_dataset_check(const pt_dataset *ds, const char *origin) {
   if (ds->n == 0 || ds->d == 0 || ds->p == 0 || ds->X == NULL || ds->Y == NULL)
     return pt_error(PT_EINVAL, "%s: %s: empty or unallocated dataset (n = %zu, d = %zu, p = %zu)", fn, origin,
                     ds->n, ds->d, ds->p);
+  if ((ds->channels || ds->height || ds->width) &&
+      (ds->per_label || ds->channels * ds->height * ds->width != ds->p))
+    return pt_error(PT_EINVAL, "%s: %s: image shape %zu x %zu x %zu does not hold the %zu features%s", fn, origin,
+                    ds->channels, ds->height, ds->width, ds->p, ds->per_label ? " per label" : "");
+  if ((ds->labels != NULL) != (strcmp(ds->task, "classification") == 0))
+    return pt_error(PT_EINVAL, "%s: %s: task '%s' %s class labels", fn, origin, ds->task,
+                    ds->labels ? "does not take" : "needs");
   const size_t xr = x_row_len(ds), d = ds->d;
   /* One flag per rank value, reused across rows: a permutation of 1..d hits
    * each exactly once. */
@@ -89,6 +112,16 @@ pt_status pt_dataset_check(const pt_dataset *ds, const char *origin) {
       }
     for (size_t j = 0; j < d && st == PT_OK; j++)
       if (!isfinite(y[j])) st = pt_error(PT_EDOM, "%s: %s: row %zu: Y[%zu] is not finite (%g)", fn, origin, i, j, y[j]);
+    if (st == PT_OK && ds->labels != NULL) {
+      /* Y is the one-hot of the label: the loss and the metrics read either */
+      const int32_t c = ds->labels[i];
+      if (c < 0 || (size_t)c >= d)
+        st = pt_error(PT_EFORMAT, "%s: %s: row %zu: label %" PRId32 " is not in 0..%zu", fn, origin, i, c, d - 1);
+      for (size_t j = 0; j < d && st == PT_OK; j++)
+        if (y[j] != ((size_t)c == j ? 1.0 : 0.0))
+          st = pt_error(PT_EFORMAT, "%s: %s: row %zu: Y[%zu] = %g is not the one-hot of label %" PRId32, fn, origin,
+                        i, j, y[j], c);
+    }
     if (st != PT_OK || ds->ranks == NULL) continue;
     const int32_t *r = ds->ranks + i * d;
     memset(seen, 0, d);
@@ -120,14 +153,19 @@ pt_status pt_dataset_subset(const pt_dataset *ds, const size_t *rows, size_t cou
       return pt_error(PT_EINVAL, "%s: rows[%zu] = %zu is out of range (the dataset has %zu rows)", fn, k, rows[k],
                       ds->n);
   pt_dataset *sub = NULL;
-  PT_TRY(pt_dataset_alloc(count, ds->d, ds->p, ds->per_label, ds->ranks != NULL, &sub));
+  if (ds->labels) PT_TRY(pt_dataset_alloc_classification(count, ds->d, ds->p, &sub));
+  else PT_TRY(pt_dataset_alloc(count, ds->d, ds->p, ds->per_label, ds->ranks != NULL, &sub));
   const size_t xr = x_row_len(ds), d = ds->d;
   for (size_t k = 0; k < count; k++) {
     const size_t i = rows[k];
     memcpy(sub->X + k * xr, ds->X + i * xr, xr * sizeof *ds->X);
     memcpy(sub->Y + k * d, ds->Y + i * d, d * sizeof *ds->Y);
     if (ds->ranks) memcpy(sub->ranks + k * d, ds->ranks + i * d, d * sizeof *ds->ranks);
+    if (ds->labels) sub->labels[k] = ds->labels[i];
   }
+  sub->channels = ds->channels;
+  sub->height = ds->height;
+  sub->width = ds->width;
   memcpy(sub->task, ds->task, sizeof sub->task);
   memcpy(sub->name, ds->name, sizeof sub->name);
   memcpy(sub->source, ds->source, sizeof sub->source);

@@ -115,6 +115,15 @@ static pt_status read_int_attr(const char *fn, const char *path, hid_t obj, cons
   return st;
 }
 
+/* Any task name loads (a user's solver has its own), but only a plain one,
+ * since it is printed and written back: letters, digits, '_', '-', '.'. */
+static int plain_task(const char *task) {
+  int plain = task[0] != '\0';
+  for (const char *c = task; *c && plain; c++)
+    plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || strchr("_-.", *c);
+  return plain;
+}
+
 /* ---- save ----------------------------------------------------------------- */
 
 /* Writes the whole array `data` as dataset /name of the given shape. */
@@ -147,9 +156,35 @@ static int parse_synthetic(const pt_dataset *ds, char *kind, size_t kind_size, d
   return 1;
 }
 
+/* Saving a classification dataset: /X [n, c, h, w] for images, else [n, p];
+ * /labels [n] and the number of classes; Y is only the one-hot of the labels
+ * and is rebuilt on load, so it is not stored. */
+static pt_status write_classification(const pt_dataset *ds, const char *path, hid_t fid) {
+  static const char fn[] = "pt_dataset_save";
+  const int image = ds->channels > 0;
+  const hsize_t n = ds->n, xdims[4] = {n, image ? ds->channels : ds->p, ds->height, ds->width};
+  const int version = FORMAT_VERSION, classes = (int)ds->d;
+  if (image && ds->channels * ds->height * ds->width != ds->p)
+    return pt_error(PT_EINVAL, "%s: '%s': image shape %zu x %zu x %zu does not hold the %zu features", fn, path,
+                    ds->channels, ds->height, ds->width, ds->p);
+  int ok = write_array(fid, "/X", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, image ? 4 : 2, xdims, ds->X) &&
+           write_array(fid, "/labels", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, &n, ds->labels);
+  if (!ok) return pt_error(PT_EIO, "%s: writing '%s' failed", fn, path);
+  PT_TRY(pt_h5_write_attr(fid, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version, path));
+  PT_TRY(pt_h5_write_attr_string(fid, "task", "classification", path));
+  PT_TRY(pt_h5_write_attr(fid, "classes", H5T_STD_I32LE, H5T_NATIVE_INT, &classes, path));
+  PT_TRY(pt_h5_write_attr_string(fid, "name", ds->name, path));
+  PT_TRY(pt_h5_write_attr_string(fid, "source", ds->source, path));
+  return PT_OK;
+}
+
 /* The HDF5 part of saving: writes everything into the (in-memory) file fid. */
 static pt_status write_file(const pt_dataset *ds, const char *path, hid_t fid) {
   static const char fn[] = "pt_dataset_save";
+  if (ds->labels != NULL) return write_classification(ds, path, fid);
+  if (ds->task[0] && !plain_task(ds->task))
+    return pt_error(PT_EINVAL, "%s: '%s': task '%s' is not a plain name (letters, digits, '_', '-', '.')", fn, path,
+                    ds->task);
   const hsize_t n = ds->n, d = ds->d, p = ds->p;
   const hsize_t xdims[3] = {n, ds->per_label ? d : p, p}, ydims[2] = {n, d};
   const int version = FORMAT_VERSION, per_label = ds->per_label ? 1 : 0;
@@ -221,15 +256,22 @@ static pt_status agree(const char *fn, MPI_Comm comm, pt_status st) {
   return pt_error((pt_status)code, "%s", msg);
 }
 
+/* What the task attribute makes of the file: a ranking (/Y and /ranks), a
+ * classification (/labels, Y built from them) or another task (/Y as given). */
+enum { KIND_RANKING, KIND_CLASSIFICATION, KIND_OTHER };
+
 /* An open dataset file and what its metadata say. */
 typedef struct h5_file {
-  hid_t fid, X, Y, R; /* R: /ranks, or -1 if the file has none */
+  hid_t fid, X, Y, R, L; /* R: /ranks, L: /labels, or -1 if not read */
   size_t n, d, p;
-  int per_label;
+  int per_label, kind;
+  int xrank;          /* 2, 3 (per label) or 4 (images [n, c, h, w]) */
+  hsize_t xinner[3];  /* the dimensions of /X after the first */
   char task[32], name[128], source[512];
 } h5_file;
 
 static void h5_file_close(h5_file *f) {
+  close_id(&f->L, H5Dclose);
   close_id(&f->R, H5Dclose);
   close_id(&f->Y, H5Dclose);
   close_id(&f->X, H5Dclose);
@@ -297,13 +339,55 @@ static pt_status open_array(const char *fn, const char *path, hid_t fid, const c
 }
 
 
-/* Reads and checks the metadata: shapes and attributes. Same on every rank. */
-static pt_status describe(const char *fn, const char *path, h5_file *f) {
+/* The shapes of a classification file: /X [n, p] or [n, c, h, w], /labels
+ * (integers) [n], attribute classes >= 2. */
+static pt_status describe_classification(const char *fn, const char *path, h5_file *f) {
+  hsize_t xd[4] = {0, 0, 0, 0}, ld[1] = {0};
+  int xr = 0, lr = 0;
+  PT_TRY(open_array(fn, path, f->fid, "/X", 1, 2, 4, &f->X, xd, &xr));
+  if (xr == 3)
+    return pt_error(PT_EFORMAT, "%s: '%s': dataset /X has 3 dimensions (a classification has [n, p] or [n, c, h, w])",
+                    fn, path);
+  PT_TRY(open_array(fn, path, f->fid, "/labels", 1, 1, 1, &f->L, ld, &lr));
+  const hid_t lt = H5Dget_type(f->L);
+  const int integer = lt >= 0 && H5Tget_class(lt) == H5T_INTEGER;
+  if (lt >= 0) H5Tclose(lt);
+  if (!integer) return pt_error(PT_EFORMAT, "%s: '%s': dataset /labels does not hold integers", fn, path);
+  long long classes = 0;
+  int found = 0;
+  PT_TRY(read_int_attr(fn, path, f->fid, "classes", &classes, &found));
+  if (!found) return pt_error(PT_EFORMAT, "%s: '%s': a classification file needs the attribute 'classes'", fn, path);
+  if (classes < 2 || classes > INT32_MAX)
+    return pt_error(PT_EFORMAT, "%s: '%s': classes = %lld (a classification needs 2 to %d classes)", fn, path,
+                    classes, INT32_MAX);
+  if (ld[0] != xd[0])
+    return pt_error(PT_EFORMAT, "%s: '%s': /labels has %llu values but /X has %llu rows", fn, path,
+                    (unsigned long long)ld[0], (unsigned long long)xd[0]);
+  if (xd[0] == 0) return pt_error(PT_EFORMAT, "%s: '%s': the dataset has no rows", fn, path);
+  hsize_t p = 1;
+  for (int k = 1; k < xr; k++) {
+    if (xd[k] == 0) return pt_error(PT_EFORMAT, "%s: '%s': /X has an empty dimension", fn, path);
+    if (p > (hsize_t)SIZE_MAX / xd[k]) return pt_error(PT_EFORMAT, "%s: '%s': the dataset is too large", fn, path);
+    p *= xd[k];
+    f->xinner[k - 1] = xd[k];
+  }
+  if (xd[0] > SIZE_MAX) return pt_error(PT_EFORMAT, "%s: '%s': the dataset is too large", fn, path);
+  f->n = (size_t)xd[0];
+  f->d = (size_t)classes;
+  f->p = (size_t)p;
+  f->per_label = 0;
+  f->xrank = xr;
+  return PT_OK;
+}
+
+/* The shapes of a ranking file or another task's: /X [n, p] or [n, d, p],
+ * /Y [n, d], and for ranking /ranks [n, d] if present. */
+static pt_status describe_targets(const char *fn, const char *path, h5_file *f) {
   hsize_t xd[3] = {0, 0, 0}, yd[2] = {0, 0}, rd[2] = {0, 0};
   int xr = 0, yr = 0, rr = 0;
   PT_TRY(open_array(fn, path, f->fid, "/X", 1, 2, 3, &f->X, xd, &xr));
   PT_TRY(open_array(fn, path, f->fid, "/Y", 1, 2, 2, &f->Y, yd, &yr));
-  PT_TRY(open_array(fn, path, f->fid, "/ranks", 0, 2, 2, &f->R, rd, &rr));
+  if (f->kind == KIND_RANKING) PT_TRY(open_array(fn, path, f->fid, "/ranks", 0, 2, 2, &f->R, rd, &rr));
   if (xd[0] != yd[0])
     return pt_error(PT_EFORMAT, "%s: '%s': /X has %llu rows but /Y has %llu", fn, path, (unsigned long long)xd[0],
                     (unsigned long long)yd[0]);
@@ -319,7 +403,7 @@ static pt_status describe(const char *fn, const char *path, h5_file *f) {
     return pt_error(PT_EFORMAT, "%s: '%s': /X or /Y has an empty dimension", fn, path);
   /* as the CSV import: one label has a single ranking, and its Spearman
    * correlation is 0/0 */
-  if (yd[1] < 2)
+  if (f->kind == KIND_RANKING && yd[1] < 2)
     return pt_error(PT_EFORMAT, "%s: '%s': /Y has %llu label column: a ranking needs d >= 2 labels", fn, path,
                     (unsigned long long)yd[1]);
   if (yd[0] > SIZE_MAX || yd[1] > INT32_MAX || xd[xr - 1] > SIZE_MAX)
@@ -328,9 +412,27 @@ static pt_status describe(const char *fn, const char *path, h5_file *f) {
   f->d = (size_t)yd[1];
   f->p = (size_t)xd[xr - 1];
   f->per_label = xr == 3;
+  f->xrank = xr;
+  f->xinner[0] = xd[1];
+  f->xinner[1] = xd[2];
+  return PT_OK;
+}
 
+/* Reads and checks the metadata: shapes and attributes. Same on every rank. */
+static pt_status describe(const char *fn, const char *path, h5_file *f) {
   long long v = 0;
   int found = 0;
+  /* The task decides which datasets the file must have. */
+  PT_TRY(read_str_attr(fn, path, f->fid, "task", f->task, sizeof f->task, &found));
+  if (!found) snprintf(f->task, sizeof f->task, "%s", "ranking");
+  if (!plain_task(f->task))
+    return pt_error(PT_EFORMAT, "%s: '%s': task '%s' is not supported (a task name is letters, digits, '_', '-', '.')",
+                    fn, path, f->task);
+  f->kind = strcmp(f->task, "ranking") == 0          ? KIND_RANKING
+            : strcmp(f->task, "classification") == 0 ? KIND_CLASSIFICATION
+                                                     : KIND_OTHER;
+  PT_TRY(f->kind == KIND_CLASSIFICATION ? describe_classification(fn, path, f) : describe_targets(fn, path, f));
+  const int xr = f->xrank;
   PT_TRY(read_int_attr(fn, path, f->fid, "format_version", &v, &found));
   if (found && v != FORMAT_VERSION)
     return pt_error(PT_EFORMAT, "%s: '%s': format_version %lld is not supported (this library reads %d)", fn, path,
@@ -338,10 +440,6 @@ static pt_status describe(const char *fn, const char *path, h5_file *f) {
   PT_TRY(read_int_attr(fn, path, f->fid, "features_per_label", &v, &found));
   if (found && v != f->per_label)
     return pt_error(PT_EFORMAT, "%s: '%s': features_per_label = %lld but /X has %d dimensions", fn, path, v, xr);
-  PT_TRY(read_str_attr(fn, path, f->fid, "task", f->task, sizeof f->task, &found));
-  if (!found) snprintf(f->task, sizeof f->task, "%s", "ranking");
-  if (strcmp(f->task, "ranking") != 0)
-    return pt_error(PT_EFORMAT, "%s: '%s': task '%s' is not supported (expected 'ranking')", fn, path, f->task);
   PT_TRY(read_str_attr(fn, path, f->fid, "name", f->name, sizeof f->name, &found));
   if (!found) pt_path_stem(path, ".h5", f->name, sizeof f->name);
   PT_TRY(read_str_attr(fn, path, f->fid, "source", f->source, sizeof f->source, &found));
@@ -352,7 +450,7 @@ static pt_status describe(const char *fn, const char *path, h5_file *f) {
 /* Probes and opens the file collectively and reads its metadata; on failure
  * every rank has closed everything and returns the same status. */
 static pt_status open_collective(const char *fn, const char *path, MPI_Comm comm, h5_file *f) {
-  f->fid = f->X = f->Y = f->R = -1;
+  f->fid = f->X = f->Y = f->R = f->L = -1;
   PT_TRY(agree(fn, comm, path == NULL ? pt_error(PT_EFAULT, "%s: argument 'path' is NULL", fn) : probe(fn, path)));
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   h5_detail_buf b;
@@ -376,7 +474,7 @@ static pt_status open_collective(const char *fn, const char *path, MPI_Comm comm
  * collective call; the first failure's message is the one kept. */
 static pt_status read_rows(const char *fn, const char *path, const char *name, hid_t id, hid_t mtype, int rank,
                            const hsize_t *inner, size_t b, size_t m, void *buf, pt_status prior) {
-  hsize_t start[3] = {b, 0, 0}, count[3] = {m, 0, 0};
+  hsize_t start[4] = {b, 0, 0, 0}, count[4] = {m, 0, 0, 0};
   for (int k = 1; k < rank; k++) count[k] = inner[k - 1];
   hid_t fs = H5Dget_space(id), ms = H5Screate_simple(rank, count, NULL), dxpl = H5Pcreate(H5P_DATASET_XFER);
   /* A rank without rows still takes part in the collective read, with
@@ -404,9 +502,21 @@ static pt_status check_rows(const char *fn, const char *path, const pt_dataset *
       if (!isfinite(ds->X[i * xr + k]))
         return pt_error(PT_EDOM, "%s: '%s': /X row %zu holds a non-finite value (%g)", fn, path, b + i,
                         ds->X[i * xr + k]);
+  if (ds->labels != NULL) {
+    /* Y of a classification is the one-hot of the label (not stored). */
+    for (size_t i = 0; i < ds->n; i++) {
+      const int32_t c = ds->labels[i];
+      if (c < 0 || (size_t)c >= d)
+        return pt_error(PT_EFORMAT, "%s: '%s': /labels row %zu holds %" PRId32 ", not a class in 0..%zu", fn, path,
+                        b + i, c, d - 1);
+      ds->Y[i * d + (size_t)c] = 1.0;
+    }
+    return PT_OK;
+  }
   for (size_t i = 0; i < ds->n * d; i++)
     if (!isfinite(ds->Y[i]))
       return pt_error(PT_EDOM, "%s: '%s': /Y row %zu holds a non-finite value (%g)", fn, path, b + i / d, ds->Y[i]);
+  if (ds->ranks == NULL) return PT_OK; /* another task's targets: /Y as given */
   unsigned char *seen = malloc(d);
   if (seen == NULL) return pt_error(PT_ENOMEM, "%s: out of memory", fn);
   pt_status st = PT_OK;
@@ -439,13 +549,17 @@ static pt_status check_rows(const char *fn, const char *path, const pt_dataset *
   return st;
 }
 
-/* A dataset of 0 rows, for a rank whose range is empty (pt_dataset_alloc
- * wants n >= 1). Its arrays hold one zeroed element so that they are never
- * NULL. */
-static pt_status alloc_empty(const char *fn, size_t d, size_t p, int per_label, pt_dataset **out) {
-  pt_status st = pt_dataset_alloc(1, d, p, per_label, 1, out);
-  if (st == PT_OK) (*out)->n = 0;
-  else pt_error(st, "%s: out of memory", fn);
+/* A dataset of m rows for the file's task (ranks for a ranking, labels for
+ * a classification). A rank whose range is empty gets 0 rows
+ * (pt_dataset_alloc wants n >= 1): its arrays hold one zeroed row so that
+ * they are never NULL. */
+static pt_status alloc_rows(const char *fn, const h5_file *f, size_t m, pt_dataset **out) {
+  const size_t rows = m > 0 ? m : 1;
+  pt_status st = f->kind == KIND_CLASSIFICATION ? pt_dataset_alloc_classification(rows, f->d, f->p, out)
+                                                : pt_dataset_alloc(rows, f->d, f->p, f->per_label,
+                                                                   f->kind == KIND_RANKING, out);
+  if (st == PT_OK) (*out)->n = m;
+  else if (m == 0) pt_error(st, "%s: out of memory", fn);
   return st;
 }
 
@@ -454,7 +568,7 @@ pt_status pt_dataset_load(const char *path, MPI_Comm comm, size_t row_begin, siz
   if (out) *out = NULL;
   if (comm == MPI_COMM_NULL) return pt_error(PT_EINVAL, "%s: the communicator is MPI_COMM_NULL", fn);
   pt_h5_quiet q = pt_h5_quiet_begin();
-  h5_file f = {.fid = -1, .X = -1, .Y = -1, .R = -1};
+  h5_file f = {.fid = -1, .X = -1, .Y = -1, .R = -1, .L = -1};
   pt_dataset *ds = NULL;
   pt_status st = agree(fn, comm, out == NULL ? pt_error(PT_EFAULT, "%s: argument 'out' is NULL", fn) : PT_OK);
   if (st == PT_OK) st = open_collective(fn, path, comm, &f);
@@ -471,21 +585,25 @@ pt_status pt_dataset_load(const char *path, MPI_Comm comm, size_t row_begin, siz
                   row_begin, end_text, f.n);
   else if (row_begin > row_end)
     st = pt_error(PT_EINVAL, "%s: '%s': row range [%zu, %s) ends before it begins", fn, path, row_begin, end_text);
-  else if (row_begin == end)
-    st = alloc_empty(fn, f.d, f.p, f.per_label, &ds);
   else
-    st = pt_dataset_alloc(end - row_begin, f.d, f.p, f.per_label, 1, &ds);
+    st = alloc_rows(fn, &f, end - row_begin, &ds);
   if ((st = agree(fn, comm, st)) != PT_OK) goto done;
 
   const size_t m = ds->n;
-  const hsize_t xin[2] = {f.per_label ? f.d : f.p, f.p}, yin[1] = {f.d};
-  st = read_rows(fn, path, "/X", f.X, H5T_NATIVE_DOUBLE, f.per_label ? 3 : 2, xin, row_begin, m, ds->X, PT_OK);
-  st = read_rows(fn, path, "/Y", f.Y, H5T_NATIVE_DOUBLE, 2, yin, row_begin, m, ds->Y, st);
+  const hsize_t yin[1] = {f.d};
+  st = read_rows(fn, path, "/X", f.X, H5T_NATIVE_DOUBLE, f.xrank, f.xinner, row_begin, m, ds->X, PT_OK);
+  if (f.L >= 0) st = read_rows(fn, path, "/labels", f.L, H5T_NATIVE_INT32, 1, NULL, row_begin, m, ds->labels, st);
+  else st = read_rows(fn, path, "/Y", f.Y, H5T_NATIVE_DOUBLE, 2, yin, row_begin, m, ds->Y, st);
   if (f.R >= 0) st = read_rows(fn, path, "/ranks", f.R, H5T_NATIVE_INT32, 2, yin, row_begin, m, ds->ranks, st);
   if (st == PT_OK) st = check_rows(fn, path, ds, row_begin, f.R >= 0);
   if ((st = agree(fn, comm, st)) != PT_OK) goto done;
 
   memcpy(ds->task, f.task, sizeof ds->task);
+  if (f.xrank == 4) {
+    ds->channels = (size_t)f.xinner[0];
+    ds->height = (size_t)f.xinner[1];
+    ds->width = (size_t)f.xinner[2];
+  }
   memcpy(ds->name, f.name, sizeof ds->name);
   memcpy(ds->source, f.source, sizeof ds->source);
   *out = ds;
@@ -503,7 +621,7 @@ pt_status pt_dataset_count_rows(const char *path, MPI_Comm comm, size_t *n) {
   static const char fn[] = "pt_dataset_count_rows";
   if (comm == MPI_COMM_NULL) return pt_error(PT_EINVAL, "%s: the communicator is MPI_COMM_NULL", fn);
   pt_h5_quiet q = pt_h5_quiet_begin();
-  h5_file f = {.fid = -1, .X = -1, .Y = -1, .R = -1};
+  h5_file f = {.fid = -1, .X = -1, .Y = -1, .R = -1, .L = -1};
   pt_status st = agree(fn, comm, n == NULL ? pt_error(PT_EFAULT, "%s: argument 'n' is NULL", fn) : PT_OK);
   if (st == PT_OK) st = open_collective(fn, path, comm, &f);
   if (st == PT_OK) {
