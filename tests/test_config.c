@@ -102,7 +102,7 @@ static const expected_key expected[] = {
   {"synthetic", "features", PT_CONFIG_INT, "50", 1, 100000, 0, NULL},
   {"synthetic", "sigma", PT_CONFIG_DOUBLE, "0", 0, 1e6, 0, NULL},
   {"synthetic", "seed", PT_CONFIG_INT, "1", 0, 4611686018427387904.0, 0, NULL},
-  {"model", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto|linear_scorer|affine"},
+  {"model", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto|linear_scorer|affine|mlp|cnn"},
   {"model", "l2", PT_CONFIG_DOUBLE, "0", 0, 1e6, 0, NULL},
   {"model", "hidden", PT_CONFIG_STRING, "", 0, 0, 0, NULL},
   {"model", "conv", PT_CONFIG_STRING, "", 0, 0, 0, NULL},
@@ -658,7 +658,7 @@ static void test_load_errors(void) {
   LOAD_FAILS("[train]\nepochs = 0\n", PT_ECONFIG,
              "config.ini:2: train.epochs must be an integer in 1..1000000 (got 0)");
   LOAD_FAILS("[model]\nkind = \n", PT_ECONFIG,
-             "config.ini:2: model.kind must be one of auto|linear_scorer|affine (got '')");
+             "config.ini:2: model.kind must be one of auto|linear_scorer|affine|mlp|cnn (got '')");
 
   /* paths up to the system's limit (PATH_MAX - 1 = 4095 characters) load and
    * round-trip, in a file and as an override; issue #8 item 17 */
