@@ -105,7 +105,7 @@ static const expected_key expected[] = {
   {"task", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto|ranking|classification|plugin"},
   {"task", "plugin", PT_CONFIG_STRING, "", 0, 0, 0, NULL},
   {"task", "plugin_options", PT_CONFIG_STRING, "", 0, 0, 0, NULL},
-  {"model", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto|linear_scorer|affine"},
+  {"model", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto|linear_scorer|affine|mlp|cnn"},
   {"model", "l2", PT_CONFIG_DOUBLE, "0", 0, 1e6, 0, NULL},
   {"model", "hidden", PT_CONFIG_STRING, "", 0, 0, 0, NULL},
   {"model", "conv", PT_CONFIG_STRING, "", 0, 0, 0, NULL},
@@ -663,7 +663,7 @@ static void test_load_errors(void) {
   LOAD_FAILS("[train]\nepochs = 0\n", PT_ECONFIG,
              "config.ini:2: train.epochs must be an integer in 1..1000000 (got 0)");
   LOAD_FAILS("[model]\nkind = \n", PT_ECONFIG,
-             "config.ini:2: model.kind must be one of auto|linear_scorer|affine (got '')");
+             "config.ini:2: model.kind must be one of auto|linear_scorer|affine|mlp|cnn (got '')");
 
   /* paths up to the system's limit (PATH_MAX - 1 = 4095 characters) load and
    * round-trip, in a file and as an override; issue #8 item 17 */

@@ -7,6 +7,8 @@
 
 #define PT_MODEL_TYPES(X) \
   X(linear_scorer)        \
-  X(affine)
+  X(affine)               \
+  X(mlp)                  \
+  X(cnn)
 
 #endif
