@@ -7,7 +7,8 @@ import sys
 import h5py
 import numpy as np
 
-FIELDS = ["epoch", "step", "train_loss", "test_spearman", "test_exact", "train_spearman", "train_exact"]
+FIELDS = ["epoch", "step", "train_loss", "test_spearman", "test_exact", "train_spearman", "train_exact", "test_loss",
+          "train_accuracy", "test_accuracy"]
 
 
 def load(path):
