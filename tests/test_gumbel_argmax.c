@@ -89,6 +89,18 @@ int main(void) {
       snprintf(what, sizeof what, "theta #%zu eps %g: F_eps vs eps*lse + eps*gamma", t, eps);
       CHECK_WITHIN(what, F, F_exact, Z_TOL, F_se_exact, 1e-12);
       CHECK(fabs(F_se / F_se_exact - 1) < 0.05, "reported SE of F %g vs exact %g", F_se, F_se_exact);
+      /* the FY gradient ŷ_ε(θ) − y (pt_loss_fy) against softmax(θ/ε) − y, the
+       * cross-entropy gradient at θ/ε (pt_loss_cross_entropy), for a one-hot
+       * y: the same M samples, so the SE of y_ε[j] above */
+      const double onehot[D] = {0.0, 1.0, 0.0, 0.0};
+      double g_fy[D], g_ce[D], th_eps[D], l_fy, l_ce;
+      for (int j = 0; j < D; j++) th_eps[j] = theta[j] / eps;
+      CHECK_OK(pt_loss_fy(p, 1, theta, onehot, NULL, &l_fy, g_fy));
+      CHECK_OK(pt_loss_cross_entropy(1, D, th_eps, onehot, &l_ce, g_ce));
+      for (int j = 0; j < D; j++) {
+        snprintf(what, sizeof what, "theta #%zu eps %g: FY gradient[%d] vs softmax(theta/eps) - y", t, eps, j);
+        CHECK_WITHIN(what, g_fy[j], g_ce[j], Z_TOL, sqrt(s[j] * (1 - s[j]) / (double)M), 1e-12);
+      }
       pt_perturbed_free(&p);
 
       /* Jacobian estimators against (diag(s) − s sᵀ)/ε */
