@@ -17,11 +17,14 @@ packages=(
 # both; the default install is what a user needs to build and run):
 #   --tests  a single-node Slurm and munge, for tests/slurm.sh;
 #   --fuzz   clang with libFuzzer's runtime, and llvm-symbolizer for readable
-#            sanitizer stacks (tests/fuzz/run.sh).
+#            sanitizer stacks (tests/fuzz/run.sh);
+#   --bench  PyTorch for scripts/bench_cnn_torch.py (≈ 50 MB to download,
+#            160 packages; not used by the tests).
 for arg in "$@"; do
   case $arg in
     --tests) packages+=(slurmctld slurmd slurm-client munge) ;;
     --fuzz) packages+=(clang libclang-rt-14-dev llvm) ;;
+    --bench) packages+=(python3-torch) ;;
   esac
 done
 
