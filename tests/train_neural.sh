@@ -116,6 +116,18 @@ else
   fail "resumed cnn run differs: $out $(tail -2 "$tmp/resume.log")"
 fi
 
+# ---- eval rebuilds the cnn from the run's configuration: its last metrics, bit for bit
+timeout 120 mpirun -q -n 3 --oversubscribe "$perturb" eval "$tmp/full.h5" --json >"$tmp/eval.json" 2>"$tmp/eval.err"
+if /usr/bin/python3 - "$tmp/full.h5" "$tmp/eval.json" <<'PY'
+import json, sys
+import h5py
+last = h5py.File(sys.argv[1])["metrics"][-1]
+e = json.load(open(sys.argv[2]))
+assert e["accuracy"] == last["test_accuracy"] and e["train_accuracy"] == last["train_accuracy"], (e, last)
+PY
+then pass "eval on 3 ranks gives the run's last accuracies: $(cat "$tmp/eval.json")"
+else fail "eval of the cnn run: $(cat "$tmp/eval.json" "$tmp/eval.err")"; fi
+
 # ---- 3. it learns ----------------------------------------------------------------
 acc=$(/usr/bin/python3 -c "import h5py,sys; print(h5py.File(sys.argv[1])['metrics'][-1]['train_accuracy'])" "$tmp/full.h5")
 if /usr/bin/python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > 0.6 else 1)" "$acc"; then

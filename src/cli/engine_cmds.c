@@ -13,6 +13,7 @@
 #include "dist/dist.h"
 #include "io/files.h"
 #include "task/metrics.h"
+#include "task/task.h"
 #include "model/model.h"
 #include "perturb/config.h"
 #include "perturb/data.h"
@@ -365,21 +366,78 @@ int pt_cli_import(int argc, char **argv) {
 
 /* ---- perturb eval ----------------------------------------------------------- */
 
-/* Rank-metric counts of `model` on `ds`, summed over ranks (integers: exact
- * in any order). `shared`: every rank holds all rows and counts its share;
- * otherwise each rank holds its own rows. Collective. */
-static pt_status eval_counts(pt_model *model, const pt_dataset *ds, int shared, pt_rank_sums *sums) {
+/* Rows per chunk of an evaluation: the training loop's default shard. */
+#define EVAL_CHUNK 4
+
+typedef struct eval_ctx {
+  const pt_task *task;
+  const pt_dataset *ds;
+  size_t *order;
+  double *scratch;
+  pt_eval_sums *sums;
+} eval_ctx;
+
+static pt_status eval_visit(void *vctx, size_t i, const double *theta) {
+  eval_ctx *c = vctx;
+  return pt_eval_add(c->task, c->ds->d, theta, c->ds->Y + i * c->ds->d, c->order, c->scratch, c->sums);
+}
+
+/* The task's metric sums of `model` on `ds`, summed over ranks (integers and
+ * exact sums: the same in any order). `shared`: every rank holds all rows and
+ * counts its share of the chunks; otherwise each rank holds its own rows.
+ * Collective. */
+static pt_status eval_counts(pt_model *model, const pt_task *task, const pt_dataset *ds, int shared,
+                             pt_eval_sums *sums) {
   int rank, nranks;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &nranks);
   size_t b = 0, e = ds->n;
-  if (shared) pt_share(ds->n, nranks, rank, &b, &e);
-  double *theta = malloc(model->d * sizeof *theta);
-  pt_status st = theta ? pt_rank_counts(model, ds, b, e, theta, sums) : pt_error(PT_ENOMEM, "out of memory");
-  free(theta);
+  if (shared) {
+    size_t c0, c1;
+    pt_share((ds->n + EVAL_CHUNK - 1) / EVAL_CHUNK, nranks, rank, &c0, &c1);
+    b = c0 * EVAL_CHUNK < ds->n ? c0 * EVAL_CHUNK : ds->n;
+    e = c1 * EVAL_CHUNK < ds->n ? c1 * EVAL_CHUNK : ds->n;
+  }
+  const size_t d = ds->d;
+  double *X = malloc(EVAL_CHUNK * pt_model_input_size(model) * sizeof *X);
+  double *theta = malloc(EVAL_CHUNK * d * sizeof *theta), *scratch = malloc(d * sizeof *scratch);
+  size_t *order = malloc(d * sizeof *order);
+  pt_status st = X && theta && scratch && order ? pt_model_reserve(model, EVAL_CHUNK)
+                                                : pt_error(PT_ENOMEM, "out of memory");
+  eval_ctx c = {task, ds, order, scratch, sums};
+  if (st == PT_OK) st = pt_model_predict(model, ds, b, e, EVAL_CHUNK, X, theta, eval_visit, &c);
+  free(X), free(theta), free(scratch), free(order);
   st = pt_dist_agree(MPI_COMM_WORLD, st);
-  if (st == PT_OK) pt_rank_sums_allreduce(sums, 1, MPI_COMM_WORLD);
+  if (st == PT_OK) pt_eval_sums_allreduce(sums, 1, MPI_COMM_WORLD);
   return st;
+}
+
+/* The stored configuration of the run file `path` into *cfg. Collective. */
+static pt_status eval_config(const char *path, pt_config **cfg) {
+  pt_run_state stored = {0};
+  pt_status st = pt_runfile_read(path, &stored);
+  if (st == PT_OK) st = pt_config_alloc(cfg);
+  if (st == PT_OK) st = pt_config_load_string(*cfg, stored.config_ini, path);
+  pt_run_state_clear(&stored, 0);
+  return pt_dist_agree(MPI_COMM_WORLD, st);
+}
+
+/* "name M.MMMM" pieces of the metrics the task reports. */
+static void eval_line(const pt_task *t, const pt_eval_sums *sums, size_t n, char *buf, size_t size, int json,
+                      const char *prefix) {
+  double spearman, exact, accuracy;
+  pt_eval_metrics(t, sums, n, &spearman, &exact, &accuracy);
+  buf[0] = '\0';
+  size_t used = 0;
+  if ((t->metrics & PT_METRIC_RANKING) && json)
+    used += (size_t)snprintf(buf + used, size - used, ",\"%sspearman\":%.17g,\"%sexact\":%.17g", prefix, spearman,
+                             prefix, exact);
+  else if (t->metrics & PT_METRIC_RANKING)
+    used += (size_t)snprintf(buf + used, size - used, ", Spearman %.6f, exact %.4f", spearman, exact);
+  if ((t->metrics & PT_METRIC_ACCURACY) && used < size && json)
+    snprintf(buf + used, size - used, ",\"%saccuracy\":%.17g", prefix, accuracy);
+  else if ((t->metrics & PT_METRIC_ACCURACY) && used < size)
+    snprintf(buf + used, size - used, ", accuracy %.4f", accuracy);
 }
 
 /* The run's own training and test parts, rebuilt from its stored
@@ -413,8 +471,10 @@ int pt_cli_eval(int argc, char **argv) {
   if (rc) return rc;
   if (a.help) {
     print_help("usage: [mpirun -n P] perturb eval RUN.h5 [DATA.h5] [--json]\n"
-               "Evaluates the final model of a complete run: mean Spearman correlation between\n"
-               "predicted and true rankings, and the share of instances ranked exactly. On DATA.h5\n"
+               "Evaluates the final model of a complete run (any model and task, rebuilt from its\n"
+               "stored configuration) with its task's metrics: for ranking the mean Spearman\n"
+               "correlation between predicted and true rankings and the share of instances ranked\n"
+               "exactly; for classification the accuracy. On DATA.h5\n"
                "if given; otherwise on the run's own test and training parts, rebuilt from its stored\n"
                "configuration (the run's last metrics, bit for bit). Features are standardised with\n"
                "the statistics stored in the model when it was trained on standardised data.\n");
@@ -426,11 +486,13 @@ int pt_cli_eval(int argc, char **argv) {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &nranks);
   pt_model *model = NULL;
+  pt_task *task = NULL;
+  pt_config *cfg = NULL;
   pt_dataset *ds = NULL, *train = NULL;
-  pt_status st = pt_dist_agree(MPI_COMM_WORLD, pt_runfile_read_model(run, &model));
+  pt_status st = eval_config(run, &cfg);
   size_t n = 0;
-  if (a.npositional == 2) {
-    if (st == PT_OK) st = pt_dataset_count_rows(a.positional[1], MPI_COMM_WORLD, &n);
+  if (st == PT_OK && a.npositional == 2) {
+    st = pt_dataset_count_rows(a.positional[1], MPI_COMM_WORLD, &n);
     size_t b = 0, e = 0;
     pt_share(n, nranks, rank, &b, &e);
     if (st == PT_OK) st = pt_dataset_load(a.positional[1], MPI_COMM_WORLD, b, e, &ds);
@@ -438,38 +500,45 @@ int pt_cli_eval(int argc, char **argv) {
     st = eval_own_data(run, &train, &ds);
   }
   const char *origin = a.npositional == 2 ? a.positional[1] : run;
+  /* the model and the task the run's configuration makes for these data,
+   * then the run's parameters and standardisation */
+  if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_model_from_config(cfg, ds, origin, &model));
+  if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_runfile_read_params(run, model));
+  if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_task_from_config(cfg, train ? train : ds, origin, &task));
+  if (st == PT_OK && train) st = pt_dist_agree(MPI_COMM_WORLD, pt_task_check(task, ds, origin));
   if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_model_check_data(model, ds, origin));
   /* the model's scale: its stored standardisation, if any */
   if (st == PT_OK) st = pt_dist_agree(MPI_COMM_WORLD, pt_model_prepare_data(model, ds, origin));
   if (st == PT_OK && train) st = pt_dist_agree(MPI_COMM_WORLD, pt_model_prepare_data(model, train, origin));
-  pt_rank_sums counts = {{{0}}, 0}, train_counts = {{{0}}, 0};
+  pt_eval_sums counts, train_counts;
+  memset(&counts, 0, sizeof counts);
+  memset(&train_counts, 0, sizeof train_counts);
   if (st == PT_OK && train == NULL) {
-    st = eval_counts(model, ds, 0, &counts); /* a dataset file: each rank read its own rows */
+    st = eval_counts(model, task, ds, 0, &counts); /* a dataset file: each rank read its own rows */
   } else if (st == PT_OK) {
     n = ds->n;
-    st = eval_counts(model, ds, 1, &counts);
-    if (st == PT_OK) st = eval_counts(model, train, 1, &train_counts);
+    st = eval_counts(model, task, ds, 1, &counts);
+    if (st == PT_OK) st = eval_counts(model, task, train, 1, &train_counts);
   }
   if (st == PT_OK && rank == 0) {
-    double spearman, exact, train_spearman = 0, train_exact = 0;
-    pt_rank_metrics(&counts, n, &spearman, &exact);
-    if (train) pt_rank_metrics(&train_counts, train->n, &train_spearman, &train_exact);
+    char test_part[256], train_part[256] = "";
+    eval_line(task, &counts, n, test_part, sizeof test_part, a.json, "");
+    if (train) eval_line(task, &train_counts, train->n, train_part, sizeof train_part, a.json, "train_");
     if (a.json && train)
-      printf("{\"instances\":%zu,\"spearman\":%.17g,\"exact\":%.17g,\"train_instances\":%zu,"
-             "\"train_spearman\":%.17g,\"train_exact\":%.17g}\n",
-             n, spearman, exact, train->n, train_spearman, train_exact);
+      printf("{\"instances\":%zu%s,\"train_instances\":%zu%s}\n", n, test_part, train->n, train_part);
     else if (a.json)
-      printf("{\"instances\":%zu,\"spearman\":%.17g,\"exact\":%.17g}\n", n, spearman, exact);
+      printf("{\"instances\":%zu%s}\n", n, test_part);
     else if (train)
-      printf("%s on its own split: test %zu instances, Spearman %.6f, exact %.4f; training %zu instances, "
-             "Spearman %.6f, exact %.4f\n",
-             run, n, spearman, exact, train->n, train_spearman, train_exact);
+      printf("%s on its own split: test %zu instances%s; training %zu instances%s\n", run, n, test_part, train->n,
+             train_part);
     else
-      printf("%s on %s: %zu instances, Spearman %.6f, exact %.4f\n", run, a.positional[1], n, spearman, exact);
+      printf("%s on %s: %zu instances%s\n", run, a.positional[1], n, test_part);
   }
   pt_dataset_free(&ds);
   pt_dataset_free(&train);
   pt_model_free(&model);
+  pt_task_free(&task);
+  pt_config_free(&cfg);
   return st == PT_OK ? 0 : fail("eval", 1);
 }
 

@@ -145,6 +145,21 @@ static hssize_t stored_count(hid_t g, const char *name) {
   return n;
 }
 
+/* The parameters of /model (group g) into m, whose shape the caller made,
+ * and its standardisation when it has one. */
+static pt_status read_model_values(hid_t g, const char *path, pt_model *m) {
+  PT_TRY(pt_h5_read_doubles(g, "params", m->params, m->nparams, path));
+  /* older files and runs on raw features have no x_mean: no standardisation */
+  if (H5Lexists(g, "x_mean", H5P_DEFAULT) <= 0) return PT_OK;
+  double *stats = malloc(2 * m->p * sizeof *stats);
+  pt_status st = stats ? pt_h5_read_doubles(g, "x_mean", stats, m->p, path) : pt_error(PT_ENOMEM, "%s: out of memory", path);
+  if (st == PT_OK) st = pt_h5_read_doubles(g, "x_sd", stats + m->p, m->p, path);
+  if (st == PT_OK && pt_model_set_standardization(m, stats, stats + m->p) != PT_OK)
+    st = pt_error(PT_EFORMAT, "%s: /model/x_mean, x_sd: %s", path, pt_last_error());
+  free(stats);
+  return st;
+}
+
 static pt_status read_model_group(hid_t g, const char *path, pt_model **out) {
   char *kind = NULL;
   int64_t d = 0, p = 0;
@@ -171,16 +186,7 @@ static pt_status read_model_group(hid_t g, const char *path, pt_model **out) {
   const pt_model_shape shape = {.d = (size_t)d, .p = (size_t)p, .per_label = type ? type->per_label : 0};
   const pt_model_settings settings = {0};
   if (st == PT_OK) st = pt_model_alloc(type, &shape, &settings, path, out);
-  if (st == PT_OK) st = pt_h5_read_doubles(g, "params", (*out)->params, (*out)->nparams, path);
-  /* older files and runs on raw features have no x_mean: no standardisation */
-  if (st == PT_OK && H5Lexists(g, "x_mean", H5P_DEFAULT) > 0) {
-    double *stats = malloc(2 * (size_t)p * sizeof *stats);
-    st = stats ? pt_h5_read_doubles(g, "x_mean", stats, (size_t)p, path) : pt_error(PT_ENOMEM, "%s: out of memory", path);
-    if (st == PT_OK) st = pt_h5_read_doubles(g, "x_sd", stats + p, (size_t)p, path);
-    if (st == PT_OK && pt_model_set_standardization(*out, stats, stats + p) != PT_OK)
-      st = pt_error(PT_EFORMAT, "%s: /model/x_mean, x_sd: %s", path, pt_last_error());
-    free(stats);
-  }
+  if (st == PT_OK) st = read_model_values(g, path, *out);
   if (st != PT_OK) pt_model_free(out);
   return st;
 }
@@ -390,4 +396,30 @@ void pt_run_state_clear(pt_run_state *s, int owns_model) {
     pt_optim_free(&s->optim);
   }
   memset(s, 0, sizeof *s);
+}
+
+pt_status pt_runfile_read_params(const char *path, pt_model *m) {
+  pt_h5_quiet q = pt_h5_quiet_begin();
+  hid_t file;
+  pt_status st = open_run(path, &file);
+  if (st == PT_OK) {
+    hid_t g = H5Lexists(file, "model", H5P_DEFAULT) > 0 ? H5Gopen2(file, "model", H5P_DEFAULT) : -1;
+    char *kind = NULL;
+    if (g < 0) st = pt_error(PT_EFORMAT, "%s: no /model (the run did not complete)", path);
+    if (st == PT_OK) st = pt_h5_read_attr_string(g, "kind", &kind, path);
+    if (st == PT_OK && strcmp(kind, m->type->name) != 0)
+      st = pt_error(PT_EFORMAT, "%s: /model is a %s model, its configuration says %s", path, kind, m->type->name);
+    free(kind);
+    if (st == PT_OK) {
+      const hssize_t have = stored_count(g, "params");
+      if (have < 0 || (uint64_t)have != m->nparams)
+        st = pt_error(PT_EFORMAT, "%s: /model/params holds %lld values, not the %zu of its %s model", path,
+                      (long long)have, m->nparams, m->type->name);
+    }
+    if (st == PT_OK) st = read_model_values(g, path, m);
+    if (g >= 0) H5Gclose(g);
+    H5Fclose(file);
+  }
+  pt_h5_quiet_end(q);
+  return st;
 }

@@ -102,4 +102,10 @@ void pt_run_state_clear(pt_run_state *s, int owns_model);
  * its standardisation when it has one. Not collective. */
 pt_status pt_runfile_read_model(const char *path, pt_model **out);
 
+/* Reads the final model of a complete run into `m`, a model its stored
+ * configuration made for the data (any kind): the parameters and the
+ * standardisation. PT_EFORMAT if /model is missing, of another kind or of
+ * another size. Not collective. */
+pt_status pt_runfile_read_params(const char *path, pt_model *m);
+
 #endif
