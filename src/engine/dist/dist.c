@@ -234,12 +234,17 @@ pt_status pt_grad_sum_reduce(pt_grad_sum *s, size_t nlocal, size_t nshards, MPI_
   frexp(mx[0], &E); /* mx[0] < 2^E (0 gives E = 0: every integer is 0) */
   while (((size_t)1 << kbits) < nshards) kbits++;
   const int e = 62 - kbits - E;
+  /* multiplying by a power of two is exact (|g|·2^e ≤ 2^62 cannot overflow;
+   * ldexp would round a result below the normal range the same way), and
+   * llrint rounds to nearest, ties to even: one cvtsd2si each where
+   * -fno-math-errno lets the compiler inline it (CMakeLists.txt) */
+  const double up = ldexp(1.0, e), down = ldexp(1.0, -e);
   memset(s->fixed, 0, n * sizeof *s->fixed);
   for (size_t k = 0; k < nlocal; k++) {
     const double *g = s->slot + k * n;
-    for (size_t j = 0; j < n; j++) s->fixed[j] += (int64_t)llrint(ldexp(g[j], e));
+    for (size_t j = 0; j < n; j++) s->fixed[j] += (int64_t)llrint(g[j] * up);
   }
   MPI_Allreduce(MPI_IN_PLACE, s->fixed, (int)n, MPI_INT64_T, MPI_SUM, comm);
-  for (size_t j = 0; j < n; j++) out[j] = ldexp((double)s->fixed[j], -e);
+  for (size_t j = 0; j < n; j++) out[j] = (double)s->fixed[j] * down;
   return PT_OK;
 }
