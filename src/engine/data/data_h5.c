@@ -4,7 +4,7 @@
  * Collective loading has one rule: every rank makes the same sequence of
  * HDF5 calls and returns the same status and message. Each phase (probe the
  * file, open it, read its metadata, read the rows, check the values) ends with
- * agree(), which hands every rank the first failing rank's status and message;
+ * pt_dist_agree() (dist/dist.h), which hands every rank the first failing rank's status and message;
  * all ranks then leave together, closing the same handles. */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
@@ -19,6 +19,7 @@
 #include "perturb/data.h"
 #include "data/data_impl.h"
 #include "io/files.h"
+#include "dist/dist.h"
 #include "io/h5util.h"
 
 enum { FORMAT_VERSION = 1 };
@@ -236,26 +237,6 @@ pt_status pt_dataset_save(const pt_dataset *ds, const char *path) {
 
 /* ---- collective load ------------------------------------------------------ */
 
-/* Every rank of comm leaves with the status and message of the lowest rank
- * that failed (or PT_OK if none did), so that no rank carries on alone. */
-static pt_status agree(const char *fn, MPI_Comm comm, pt_status st) {
-  int rank = 0, size = 1, first = 0;
-  if (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS || MPI_Comm_size(comm, &size) != MPI_SUCCESS)
-    return pt_error(PT_EMPI, "%s: invalid communicator", fn);
-  int mine = st != PT_OK ? rank : size;
-  if (MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
-    return pt_error(PT_EMPI, "%s: MPI_Allreduce failed", fn);
-  if (first == size) return PT_OK;
-  int code = (int)st;
-  char msg[1024];
-  snprintf(msg, sizeof msg, "%s", rank == first ? pt_last_error() : "");
-  if (MPI_Bcast(&code, 1, MPI_INT, first, comm) != MPI_SUCCESS ||
-      MPI_Bcast(msg, (int)sizeof msg, MPI_CHAR, first, comm) != MPI_SUCCESS)
-    return pt_error(PT_EMPI, "%s: MPI_Bcast failed", fn);
-  msg[sizeof msg - 1] = '\0';
-  return pt_error((pt_status)code, "%s", msg);
-}
-
 /* What the task attribute makes of the file: a ranking (/Y and /ranks), a
  * classification (/labels, Y built from them) or another task (/Y as given). */
 enum { KIND_RANKING, KIND_CLASSIFICATION, KIND_OTHER };
@@ -451,7 +432,7 @@ static pt_status describe(const char *fn, const char *path, h5_file *f) {
  * every rank has closed everything and returns the same status. */
 static pt_status open_collective(const char *fn, const char *path, MPI_Comm comm, h5_file *f) {
   f->fid = f->X = f->Y = f->R = f->L = -1;
-  PT_TRY(agree(fn, comm, path == NULL ? pt_error(PT_EFAULT, "%s: argument 'path' is NULL", fn) : probe(fn, path)));
+  PT_TRY(pt_dist_agree(comm, path == NULL ? pt_error(PT_EFAULT, "%s: argument 'path' is NULL", fn) : probe(fn, path)));
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   h5_detail_buf b;
   pt_status st = PT_OK;
@@ -463,7 +444,7 @@ static pt_status open_collective(const char *fn, const char *path, MPI_Comm comm
      * before the next HDF5 call clears the error stack. */
     st = pt_error(PT_EFORMAT, "%s: '%s' is a damaged HDF5 file (HDF5: %s)", fn, path, h5_detail(&b));
   close_id(&fapl, H5Pclose);
-  if ((st = agree(fn, comm, st)) == PT_OK) st = agree(fn, comm, describe(fn, path, f));
+  if ((st = pt_dist_agree(comm, st)) == PT_OK) st = pt_dist_agree(comm, describe(fn, path, f));
   if (st != PT_OK) h5_file_close(f);
   return st;
 }
@@ -570,7 +551,7 @@ pt_status pt_dataset_load(const char *path, MPI_Comm comm, size_t row_begin, siz
   pt_h5_quiet q = pt_h5_quiet_begin();
   h5_file f = {.fid = -1, .X = -1, .Y = -1, .R = -1, .L = -1};
   pt_dataset *ds = NULL;
-  pt_status st = agree(fn, comm, out == NULL ? pt_error(PT_EFAULT, "%s: argument 'out' is NULL", fn) : PT_OK);
+  pt_status st = pt_dist_agree(comm, out == NULL ? pt_error(PT_EFAULT, "%s: argument 'out' is NULL", fn) : PT_OK);
   if (st == PT_OK) st = open_collective(fn, path, comm, &f);
   if (st != PT_OK) goto leave;
 
@@ -587,7 +568,7 @@ pt_status pt_dataset_load(const char *path, MPI_Comm comm, size_t row_begin, siz
     st = pt_error(PT_EINVAL, "%s: '%s': row range [%zu, %s) ends before it begins", fn, path, row_begin, end_text);
   else
     st = alloc_rows(fn, &f, end - row_begin, &ds);
-  if ((st = agree(fn, comm, st)) != PT_OK) goto done;
+  if ((st = pt_dist_agree(comm, st)) != PT_OK) goto done;
 
   const size_t m = ds->n;
   const hsize_t yin[1] = {f.d};
@@ -596,7 +577,7 @@ pt_status pt_dataset_load(const char *path, MPI_Comm comm, size_t row_begin, siz
   else st = read_rows(fn, path, "/Y", f.Y, H5T_NATIVE_DOUBLE, 2, yin, row_begin, m, ds->Y, st);
   if (f.R >= 0) st = read_rows(fn, path, "/ranks", f.R, H5T_NATIVE_INT32, 2, yin, row_begin, m, ds->ranks, st);
   if (st == PT_OK) st = check_rows(fn, path, ds, row_begin, f.R >= 0);
-  if ((st = agree(fn, comm, st)) != PT_OK) goto done;
+  if ((st = pt_dist_agree(comm, st)) != PT_OK) goto done;
 
   memcpy(ds->task, f.task, sizeof ds->task);
   if (f.xrank == 4) {
@@ -622,7 +603,7 @@ pt_status pt_dataset_count_rows(const char *path, MPI_Comm comm, size_t *n) {
   if (comm == MPI_COMM_NULL) return pt_error(PT_EINVAL, "%s: the communicator is MPI_COMM_NULL", fn);
   pt_h5_quiet q = pt_h5_quiet_begin();
   h5_file f = {.fid = -1, .X = -1, .Y = -1, .R = -1, .L = -1};
-  pt_status st = agree(fn, comm, n == NULL ? pt_error(PT_EFAULT, "%s: argument 'n' is NULL", fn) : PT_OK);
+  pt_status st = pt_dist_agree(comm, n == NULL ? pt_error(PT_EFAULT, "%s: argument 'n' is NULL", fn) : PT_OK);
   if (st == PT_OK) st = open_collective(fn, path, comm, &f);
   if (st == PT_OK) {
     *n = f.n;

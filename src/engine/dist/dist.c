@@ -3,6 +3,7 @@
 
 #include <float.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,25 +53,33 @@ void pt_share(size_t count, int groups, int g, size_t *begin, size_t *end) {
   *end = count * (size_t)(g + 1) / (size_t)groups;
 }
 
-pt_status pt_dist_agree(MPI_Comm comm, pt_status st) {
-  int rank, size;
+pt_status pt_dist_agree_lowest(MPI_Comm comm, int key, pt_status st, const char *message) {
+  int rank;
   MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
-  int mine = st == PT_OK ? size : rank, first;
-  MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
-  if (first == size) return PT_OK;
+  struct {
+    int key, rank;
+  } mine = {st == PT_OK ? INT_MAX : key, rank}, lowest;
+  MPI_Allreduce(&mine, &lowest, 1, MPI_2INT, MPI_MINLOC, comm);
+  if (lowest.key == INT_MAX) return PT_OK;
   struct {
     int status;
     char text[1024];
   } msg;
   memset(&msg, 0, sizeof msg);
-  if (rank == first) {
+  if (rank == lowest.rank) {
     msg.status = (int)st;
-    strncpy(msg.text, pt_last_error(), sizeof msg.text - 1);
+    strncpy(msg.text, message, sizeof msg.text - 1);
   }
-  MPI_Bcast(&msg, (int)sizeof msg, MPI_BYTE, first, comm);
-  if (rank != first) pt_error((pt_status)msg.status, "%s", msg.text);
+  MPI_Bcast(&msg, (int)sizeof msg, MPI_BYTE, lowest.rank, comm);
+  msg.text[sizeof msg.text - 1] = '\0';
+  if (rank != lowest.rank) pt_error((pt_status)msg.status, "%s", msg.text);
   return (pt_status)msg.status;
+}
+
+pt_status pt_dist_agree(MPI_Comm comm, pt_status st) {
+  int rank;
+  MPI_Comm_rank(comm, &rank);
+  return pt_dist_agree_lowest(comm, rank, st, st == PT_OK ? "" : pt_last_error());
 }
 
 /* Bounds of the exact sums (dist.h): terms below 2^64, one rank's top limb

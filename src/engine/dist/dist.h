@@ -46,6 +46,16 @@ void pt_share(size_t count, int groups, int g, size_t *begin, size_t *end);
  */
 pt_status pt_dist_agree(MPI_Comm comm, pt_status st);
 
+/*
+ * The general agreement: every rank that failed (st != PT_OK) offers `key`
+ * and its `message`; every rank returns the status and the message of the
+ * failure with the lowest key (ties: the lowest rank), or PT_OK if no rank
+ * failed. pt_dist_agree is this with key = rank; a sweep uses the index of
+ * the first failed point. Collective: one MPI_Allreduce, and one MPI_Bcast
+ * when some rank failed. `key` < INT_MAX.
+ */
+pt_status pt_dist_agree_lowest(MPI_Comm comm, int key, pt_status st, const char *message);
+
 /* FNV-1a (64-bit) of `bytes` bytes at `data`, continuing from `h` (start
  * with PT_HASH_INIT): a checksum, not a cryptographic hash. Not collective. */
 #define PT_HASH_INIT UINT64_C(14695981039346656037)

@@ -770,28 +770,12 @@ static void run_points(sweep_state *s, MPI_Comm comm, const int *todo, int ntodo
 /* After the points: every rank learns how many failed and the lowest failed
  * point's status and message. Returns that status (PT_OK if none failed). */
 static pt_status agree_failures(sweep_state *s, MPI_Comm comm, int *nfailed, int *first) {
-  int rank;
-  MPI_Comm_rank(comm, &rank);
-  struct {
-    int index, rank;
-  } mine = {s->nfailed ? s->first_failed : INT_MAX, rank}, lowest;
-  MPI_Allreduce(&mine, &lowest, 1, MPI_2INT, MPI_MINLOC, comm);
   MPI_Allreduce(&s->nfailed, nfailed, 1, MPI_INT, MPI_SUM, comm);
-  *first = lowest.index;
-  if (lowest.index == INT_MAX) return PT_OK;
-  struct {
-    int status;
-    char text[1024];
-  } msg;
-  memset(&msg, 0, sizeof msg);
-  if (rank == lowest.rank) {
-    msg.status = (int)s->first_status;
-    memcpy(msg.text, s->first_message, sizeof msg.text);
-  }
-  MPI_Bcast(&msg, (int)sizeof msg, MPI_BYTE, lowest.rank, comm);
-  msg.text[sizeof msg.text - 1] = '\0';
-  pt_error((pt_status)msg.status, "%s", msg.text);
-  return (pt_status)msg.status;
+  int key = s->nfailed ? s->first_failed : INT_MAX;
+  MPI_Allreduce(MPI_IN_PLACE, &key, 1, MPI_INT, MPI_MIN, comm);
+  *first = key;
+  return pt_dist_agree_lowest(comm, s->nfailed ? s->first_failed : 0, s->nfailed ? s->first_status : PT_OK,
+                              s->first_message);
 }
 
 pt_status pt_sweep(const pt_sweep_options *o, MPI_Comm comm) {
