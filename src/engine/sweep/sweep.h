@@ -25,7 +25,8 @@
  *                       /summary: one row per point: index, one text column
  *                       per axis (named section.key), then the last epoch's
  *                       train_loss, test_spearman, test_exact, wall_seconds,
- *                       train_spearman, train_exact (NaN for points not
+ *                       train_spearman, train_exact, test_loss,
+ *                       train_accuracy, test_accuracy (NaN for points not
  *                       complete).
  *
  * sweep.h5 is written by rank 0 only, whole (temporary file + rename): at the
