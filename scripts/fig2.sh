@@ -7,10 +7,14 @@
 # model.kind = mlp, and an epsilon sweep of the FY loss at the config's M; then
 # collects every run into one HDF5 file, a table (Markdown and CSV) and a PNG.
 #
-#   scripts/fig2.sh [--small] [--np P] [--out DIR] [--epsilons e,...] [--set section.key=value ...]
+#   scripts/fig2.sh [--small | --config FILE] [--np P] [--out DIR] [--epsilons e,...]
+#                   [--set section.key=value ...]
 #
 #   --small     the small configuration (experiments/classification/small.ini,
 #               fewer epochs) and three epsilons
+#   --config F  another configuration with its own data (e.g.
+#               experiments/classification/cifar10.ini); the digits are then
+#               neither imported nor used
 #   --np P      MPI ranks per run (default 2)
 #   --out DIR   where runs and results go (default out/fig2 or out/fig2-small)
 #   --epsilons  the sweep (default 0.01,0.03,0.1,0.3,1,3,10,30,100)
@@ -26,10 +30,12 @@ out=$top/out/fig2
 np=2
 epsilons=0.01,0.03,0.1,0.3,1,3,10,30,100
 small=0
+own_config=0
 sets=()
 while [ $# -gt 0 ]; do
   case $1 in
     --small) small=1 ;;
+    --config) config=$2; own_config=1; shift ;;
     --np) np=$2; shift ;;
     --out) out=$2; shift ;;
     --epsilons) epsilons=$2; shift ;;
@@ -43,20 +49,25 @@ if [ "$small" = 1 ]; then
   [ "$out" = "$top/out/fig2" ] && out=$top/out/fig2-small
   [ "$epsilons" = 0.01,0.03,0.1,0.3,1,3,10,30,100 ] && epsilons=0.1,1,10
 fi
+[ "$small$own_config" = 11 ] && { echo "fig2.sh: --small and --config exclude each other" >&2; exit 2; }
 perturb=${PERTURB:-$top/build/perturb}
 [ -x "$perturb" ] || { echo "fig2.sh: $perturb not built (run scripts/build.sh)" >&2; exit 1; }
 . "$top/scripts/mpi_env.sh"
 lock_out "$out" fig2.sh  # before writing anything in $out
 mkdir -p "$out/runs"
-data=$top/data/digits.h5
-if [ ! -f "$data" ]; then
-  data=$out/digits.h5
+data_args=()
+if [ "$own_config" = 0 ]; then
+  data=$top/data/digits.h5
   if [ ! -f "$data" ]; then
-    # Import into a temporary name first: an interrupted import must not be
-    # taken for the data set on the next start.
-    "$perturb" import digits --out "$data.tmp"
-    mv "$data.tmp" "$data"
+    data=$out/digits.h5
+    if [ ! -f "$data" ]; then
+      # Import into a temporary name first: an interrupted import must not be
+      # taken for the data set on the next start.
+      "$perturb" import digits --out "$data.tmp"
+      mv "$data.tmp" "$data"
+    fi
   fi
+  data_args=(data.train="$data")
 fi
 
 # run NAME KEY=VALUE...: one training run into DIR/runs/NAME.h5, skipped when
@@ -74,7 +85,7 @@ run() {
   else
     echo "== $name"
   fi
-  mpirun "${mpirun_args[@]}" "$perturb" train "$config" data.train="$data" train.test_loss=true \
+  mpirun "${mpirun_args[@]}" "$perturb" train "$config" "${data_args[@]}" train.test_loss=true \
     "$@" "${sets[@]}" --out "$file" "${mode[@]}"
 }
 

@@ -5,7 +5,7 @@
 #     (5 named runs + 3 epsilons); every number in the CSV is finite and every
 #     run's test accuracy is better than chance (0.1) with a margin.
 #  2. Started again, it reruns nothing and the table is unchanged.
-#  3. An unknown option: one stderr line, exit 2.
+#  3. An unknown option, and --small with --config: one stderr line, exit 2.
 set -euo pipefail
 perturb=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,4 +60,10 @@ rc=$?
 set -e
 [ "$rc" -eq 2 ] && [ "$(wc -l < "$tmp/e")" -eq 1 ] && grep -q "unknown option '--bogus'" "$tmp/e" &&
   pass "unknown option: one line, exit 2" || fail "unknown option: rc $rc, stderr: $(cat "$tmp/e")"
+set +e
+"$top/scripts/fig2.sh" --small --config "$top/experiments/classification/digits.ini" --out "$tmp/x" > "$tmp/o" 2> "$tmp/e"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] && [ "$(wc -l < "$tmp/e")" -eq 1 ] && grep -q "exclude each other" "$tmp/e" && [ ! -e "$tmp/x" ] &&
+  pass "--small with --config: one line, exit 2, nothing written" || fail "--small --config: rc $rc, stderr: $(cat "$tmp/e")"
 finish fig2_small
