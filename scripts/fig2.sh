@@ -62,8 +62,8 @@ if [ "$own_config" = 0 ]; then
     data=$out/digits.h5
     if [ ! -f "$data" ]; then
       # Import into a temporary name first: an interrupted import must not be
-      # taken for the data set on the next start.
-      "$perturb" import digits --out "$data.tmp"
+      # taken for the data set on the next start. (mpirun: see run below.)
+      mpirun -q -n 1 "$perturb" import digits --out "$data.tmp"
       mv "$data.tmp" "$data"
     fi
   fi
@@ -71,16 +71,19 @@ if [ "$own_config" = 0 ]; then
 fi
 
 # run NAME KEY=VALUE...: one training run into DIR/runs/NAME.h5, skipped when
-# complete, resumed when interrupted.
+# complete, resumed when interrupted. Every perturb command here runs under
+# mpirun, also the one-process ones (import, info): started without it, a
+# sanitizer build of perturb can fail at exit inside LeakSanitizer.
 run() {
-  local name=$1 file=$out/runs/$1.h5 mode=(--force) epochs
+  local name=$1 file=$out/runs/$1.h5 mode=(--force) first epochs
   shift
   if [ -f "$file" ]; then
-    if "$perturb" info "$file" 2>/dev/null | head -1 | grep -q ", complete,"; then
-      echo "== $name: done already ($file)"; return
-    fi
+    first=$(mpirun -q -n 1 "$perturb" info "$file" 2>/dev/null | sed -n 1p || true)
+    case $first in
+      *", complete,"*) echo "== $name: done already ($file)"; return ;;
+    esac
     mode=(--resume)
-    epochs=$("$perturb" info "$file" 2>/dev/null | sed -n '1s/.*, \([0-9]*\) epochs done.*/\1/p' || true)
+    epochs=$(echo "$first" | sed -n 's/.*, \([0-9]*\) epochs done.*/\1/p')
     echo "== $name: resuming the interrupted run $file from epoch ${epochs:-?}"
   else
     echo "== $name"
