@@ -51,6 +51,9 @@ typedef struct pt_dataset {
   int32_t *ranks;    /**< [n × d] ranks, 1 = top; NULL if the task is not ranking */
   int32_t *labels;   /**< [n] class labels in 0..d−1 (classification; Y is then one-hot); NULL otherwise */
   size_t channels, height, width; /**< image inputs: p = channels·height·width, X is [n × c × h × w]; 0 otherwise */
+  double *costs;     /**< [n × d] true costs of the solution's elements (shortest_path: /costs); NULL when unknown */
+  char solver[32];   /**< the solver the targets are solutions of (shortest_path: "grid_path" or "dag_path"); "" if none */
+  size_t grid_rows, grid_cols; /**< the grid of a shortest_path dataset (vertices rows × cols); 0 otherwise */
   char task[32];     /**< "ranking", "classification", or another name (targets in /Y only) */
   char name[128];    /**< e.g. "iris" or "synthetic" */
   char source[512];  /**< provenance: a file path or the generator's parameters */

@@ -79,6 +79,7 @@ void pt_dataset_free(pt_dataset **ds) {
   free((*ds)->Y);
   free((*ds)->ranks);
   free((*ds)->labels);
+  free((*ds)->costs);
   free(*ds);
   *ds = NULL;
 }
@@ -163,6 +164,17 @@ pt_status pt_dataset_subset(const pt_dataset *ds, const size_t *rows, size_t cou
     if (ds->ranks) memcpy(sub->ranks + k * d, ds->ranks + i * d, d * sizeof *ds->ranks);
     if (ds->labels) sub->labels[k] = ds->labels[i];
   }
+  if (ds->costs) {
+    sub->costs = malloc(count * d * sizeof *sub->costs);
+    if (sub->costs == NULL) {
+      pt_dataset_free(&sub);
+      return pt_error(PT_ENOMEM, "%s: out of memory for the costs of %zu rows", fn, count);
+    }
+    for (size_t k = 0; k < count; k++) memcpy(sub->costs + k * d, ds->costs + rows[k] * d, d * sizeof *ds->costs);
+  }
+  memcpy(sub->solver, ds->solver, sizeof sub->solver);
+  sub->grid_rows = ds->grid_rows;
+  sub->grid_cols = ds->grid_cols;
   sub->channels = ds->channels;
   sub->height = ds->height;
   sub->width = ds->width;

@@ -6,9 +6,9 @@
 #include "check.h"
 #include "perturb/loss.h"
 
-static pt_status blackbox_gradient(const pt_loss_context *c, const double *theta, const double *y, uint64_t id,
-                                   size_t sb, size_t se, int lead, double *g, pt_exact_sum *loss) {
-  (void)id, (void)sb, (void)se, (void)lead;
+static pt_status blackbox_gradient(const pt_loss_context *c, const double *theta, const double *y, const double *cost,
+                                   uint64_t id, size_t sb, size_t se, int lead, double *g, pt_exact_sum *loss) {
+  (void)cost, (void)id, (void)sb, (void)se, (void)lead;
   double value = 0.0;
   PT_TRY(pt_loss_blackbox(c->solver, c->lambda, 1, theta, y, &value, g));
   return pt_loss_add(loss, value);

@@ -7,8 +7,9 @@
 
 #include "check.h"
 
-static pt_status fy_gradient(const pt_loss_context *c, const double *theta, const double *y, uint64_t id, size_t sb,
-                             size_t se, int lead, double *g, pt_exact_sum *loss) {
+static pt_status fy_gradient(const pt_loss_context *c, const double *theta, const double *y, const double *cost,
+                             uint64_t id, size_t sb, size_t se, int lead, double *g, pt_exact_sum *loss) {
+  (void)cost;
   const size_t d = pt_perturbed_dim(c->perturbed);
   PT_TRY(pt_perturbed_sample_values(c->perturbed, theta, id, sb, se, g, c->F));
   for (size_t m = 0; m < se - sb; m++) PT_TRY(pt_loss_add(loss, c->F[m] / (double)c->M));

@@ -35,15 +35,17 @@ typedef struct pt_loss_type {
   int samples;      /* 1: draws M perturbation samples per instance */
   int split_samples; /* 1: the per-sample parts are integers and may be split among ranks */
   int closed_form;  /* 1: fitted in closed form (ridge), never by steps */
+  int needs_costs;  /* 1: needs the true costs of the solution's elements (the dataset's /costs) */
   /* This rank's part of one instance (scores theta, target y, both of the
-   * task's dimension d; perturbation stream id `id`), on samples [sb, se) of
+   * task's dimension d; the true costs `cost` [d] of the solution's elements
+   * when the dataset has them, else NULL; perturbation stream id `id`), on samples [sb, se) of
    * 0..M−1 (all of them unless split_samples): the gradient part into g [d]
    * (overwritten) and the loss part added to *loss. `lead` is 1 on the one
    * rank of the instance's sample groups that adds the terms that do not
    * depend on samples. PT_EDOM for a loss term the exact sum refuses (the
    * caller names the epoch and step). */
-  pt_status (*gradient)(const pt_loss_context *c, const double *theta, const double *y, uint64_t id, size_t sb,
-                        size_t se, int lead, double *g, pt_exact_sum *loss);
+  pt_status (*gradient)(const pt_loss_context *c, const double *theta, const double *y, const double *cost,
+                        uint64_t id, size_t sb, size_t se, int lead, double *g, pt_exact_sum *loss);
   /* After the parts are summed over the sample groups: g becomes the
    * gradient (FY: g/M − y). NULL: g is the gradient already. */
   void (*finish)(const pt_loss_context *c, size_t d, const double *y, double *g);
@@ -63,6 +65,6 @@ const pt_loss_type *pt_loss_type_by_name(const char *name);
 pt_status pt_loss_add(pt_exact_sum *loss, double x);
 
 /* The squared loss's gradient function, shared by `squared` and `ridge`. */
-pt_status pt_loss_squared_gradient(const pt_loss_context *c, const double *theta, const double *y, uint64_t id,
-                                   size_t sb, size_t se, int lead, double *g, pt_exact_sum *loss);
+pt_status pt_loss_squared_gradient(const pt_loss_context *c, const double *theta, const double *y, const double *cost,
+                                   uint64_t id, size_t sb, size_t se, int lead, double *g, pt_exact_sum *loss);
 #endif

@@ -358,7 +358,8 @@ static pt_status batch_gradients(run *r, size_t count, uint64_t epoch, pt_exact_
   }
   for (size_t k = ib; k < ie; k++) {
     const double *th = r->buf.theta + k * d, *y = r->train->Y + r->buf.rows[k] * d;
-    PT_TRY(at_step(r, epoch, r->s.loss->gradient(&r->lc, th, y, r->buf.ids[k], sb, se, r->dc.sgroup == 0,
+    const double *cost = r->train->costs ? r->train->costs + r->buf.rows[k] * d : NULL;
+    PT_TRY(at_step(r, epoch, r->s.loss->gradient(&r->lc, th, y, cost, r->buf.ids[k], sb, se, r->dc.sgroup == 0,
                                                  r->buf.G + k * d, loss_sum)));
   }
   return PT_OK;
@@ -462,7 +463,8 @@ static pt_status eval_row(void *ctx, size_t i, const double *theta) {
   PT_TRY(pt_eval_add(r->task, r->d, theta, y, r->buf.rank_order, r->buf.yone, v->sums));
   if (!v->with_loss) return PT_OK;
   /* the whole loss of the instance: all samples, this rank leading */
-  PT_TRY(r->s.loss->gradient(&r->lc, theta, y, TEST_ID_BASE + i, 0, r->M, 1, r->buf.yone_g, &v->sums->loss));
+  const double *cost = v->ds->costs ? v->ds->costs + i * r->d : NULL;
+  PT_TRY(r->s.loss->gradient(&r->lc, theta, y, cost, TEST_ID_BASE + i, 0, r->M, 1, r->buf.yone_g, &v->sums->loss));
   return PT_OK;
 }
 
@@ -569,6 +571,9 @@ static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
   if (st == PT_OK && r->s.loss->closed_form && !r->model->type->replicated)
     st = pt_error(PT_ECONFIG, "loss.kind = %s fits a linear model in closed form; model.kind = %s is not one (use "
                               "affine or linear_scorer)", r->s.loss->name, r->model->type->name);
+  if (st == PT_OK && r->s.loss->needs_costs && (r->train->costs == NULL || r->test->costs == NULL))
+    st = pt_error(PT_ECONFIG, "loss.kind = %s needs the true costs of the solutions (/costs); %s has none",
+                  r->s.loss->name, r->train->costs == NULL ? origin : test_origin);
   if (st == PT_OK) st = pt_model_check_data(r->model, r->test, test_origin);
   /* the statistics become the model's, so that every prediction uses them */
   if (st == PT_OK && r->s.standardize) st = pt_model_standardize_from(r->model, r->train, origin);
