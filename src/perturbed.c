@@ -14,6 +14,7 @@
 struct pt_perturbed {
   pt_solver *solver; /* borrowed */
   const pt_noise_type *noise;
+  pt_perturbation kind; /* additive θ + εZ, or multiplicative θ ⊙ exp(εZ − ε²/2) */
   double epsilon;
   size_t M, d;
   uint64_t seed, epoch;
@@ -24,6 +25,7 @@ struct pt_perturbed {
   double *y;     /* d: one solver output */
   double *base;  /* d: baseline y*(θ) */
   double *scratch; /* d: free for the losses (pt_perturbed_scratch) */
+  double *factor;  /* d: multiplicative: the factors exp(εz − ε²/2) of the last sample */
   double *ys;    /* M×d: stored outputs (or ∇²ν diagonals) of one instance */
   double *gs;    /* M×d: stored ∇ν(Z_m) of one instance */
   double *fs;    /* M:   stored values F(θ + εZ_m) */
@@ -51,7 +53,7 @@ pt_status pt_perturbed_alloc(pt_solver *solver, const pt_noise_type *noise, doub
   p->rng = pt_rng_alloc();
   size_t wbytes = pt_solver_work_size(solver);
   p->solver_work = malloc(wbytes > 0 ? wbytes : 1);
-  p->z = malloc(5 * d * sizeof(double));
+  p->z = malloc(6 * d * sizeof(double));
   p->ys = malloc(nsamples * d * sizeof(double));
   p->gs = malloc(nsamples * d * sizeof(double));
   p->fs = malloc(nsamples * sizeof(double));
@@ -63,6 +65,8 @@ pt_status pt_perturbed_alloc(pt_solver *solver, const pt_noise_type *noise, doub
   p->y = p->w + d;
   p->base = p->y + d;
   p->scratch = p->base + d;
+  p->factor = p->scratch + d;
+  p->kind = PT_PERTURB_ADDITIVE;
   *out = p;
   return PT_OK;
 }
@@ -93,6 +97,21 @@ pt_status pt_perturbed_set_epsilon(pt_perturbed *p, double epsilon) {
   return PT_OK;
 }
 
+pt_status pt_perturbed_set_perturbation(pt_perturbed *p, pt_perturbation kind) {
+  static const char fn[] = "pt_perturbed_set_perturbation";
+  PT_CHECK_PTR(fn, p);
+  if (kind != PT_PERTURB_ADDITIVE && kind != PT_PERTURB_MULTIPLICATIVE)
+    return pt_error(PT_EINVAL, "%s: unknown perturbation %d", fn, (int)kind);
+  /* exp(εZ − ε²/2) has mean 1 for Gaussian Z only; other laws would need
+   * their own normaliser log E[exp(εZ)] */
+  if (kind == PT_PERTURB_MULTIPLICATIVE && p->noise != pt_noise_gaussian)
+    return pt_error(PT_EINVAL, "%s: multiplicative perturbations need Gaussian noise (not %s)", fn, p->noise->name);
+  p->kind = kind;
+  return PT_OK;
+}
+
+pt_perturbation pt_perturbed_perturbation(const pt_perturbed *p) { return p ? p->kind : PT_PERTURB_ADDITIVE; }
+
 double pt_perturbed_epsilon(const pt_perturbed *p) { return p ? p->epsilon : NAN; }
 size_t pt_perturbed_nsamples(const pt_perturbed *p) { return p ? p->M : 0; }
 size_t pt_perturbed_dim(const pt_perturbed *p) { return p ? p->d : 0; }
@@ -108,15 +127,26 @@ double *pt_perturbed_scratch(pt_perturbed *p) { return p->scratch; }
 
 static inline uint64_t instance_id(const uint64_t *ids, size_t i) { return ids ? ids[i] : (uint64_t)i; }
 
-/* Sample m of instance `id`: z = Z_m and p->w = θ + εz. */
-static inline void perturb_sample(pt_perturbed *p, const double *theta, uint64_t id, uint64_t m, double *z) {
+/* Sample m of instance `id`: z = Z_m and p->w = θ + εz, or for
+ * multiplicative perturbations p->factor = exp(εz − ε²/2) and p->w = θ ⊙
+ * factor (PT_EDOM if a factor overflows). */
+static inline pt_status perturb_sample(pt_perturbed *p, const double *theta, uint64_t id, uint64_t m, double *z) {
   const pt_rng_id rid = {p->seed, PT_PURPOSE_PERTURB, p->epoch, id, m};
   const size_t d = p->d;
   const double eps = p->epsilon;
   double *w = p->w;
   pt_rng_seek(p->rng, &rid);
   p->noise->sample(p->rng, d, z);
-  for (size_t j = 0; j < d; j++) w[j] = theta[j] + eps * z[j];
+  if (p->kind == PT_PERTURB_ADDITIVE) {
+    for (size_t j = 0; j < d; j++) w[j] = theta[j] + eps * z[j];
+    return PT_OK;
+  }
+  const double shift = 0.5 * eps * eps; /* E[exp(εZ)] = exp(ε²/2) */
+  for (size_t j = 0; j < d; j++) {
+    p->factor[j] = exp(eps * z[j] - shift);
+    w[j] = theta[j] * p->factor[j];
+  }
+  return pt_check_finite("multiplicative perturbation", "theta * exp(eps Z - eps^2/2)", d, w);
 }
 
 /* Sample m of instance `id`: z = Z_m, w = θ + εz, y = y*(w); *F = ⟨y, w⟩ if F. */
@@ -124,7 +154,7 @@ static pt_status solve_sample(pt_perturbed *p, const double *theta, uint64_t id,
                               double *y, double *F) {
   const size_t d = p->d;
   const double *w = p->w;
-  perturb_sample(p, theta, id, m, z);
+  PT_TRY(perturb_sample(p, theta, id, m, z));
   PT_TRY(pt_solver_solve_with(p->solver, w, y, p->solver_work));
   if (F) {
     double v = 0.0;
@@ -158,7 +188,7 @@ pt_status pt_perturbed_sums(pt_perturbed *p, size_t n, const double *theta, cons
     double fs = 0.0;
     for (uint64_t m = sample_begin; m < sample_end; m++) {
       if (add_in_place) {
-        perturb_sample(p, theta + i * d, instance_id(ids, i), m, p->z);
+        PT_TRY(perturb_sample(p, theta + i * d, instance_id(ids, i), m, p->z));
         PT_TRY(p->solver->type->solve_add(p->solver, p->w, ys, NULL, p->solver_work));
         continue;
       }
@@ -184,15 +214,20 @@ pt_status pt_perturbed_sample_values(pt_perturbed *p, const double *theta, uint6
                     (unsigned long long)sample_end);
   const size_t d = p->d;
   memset(ysum, 0, d * sizeof *ysum);
-  const int add_in_place = p->solver->type->solve_add != NULL;
+  const int multiplicative = p->kind == PT_PERTURB_MULTIPLICATIVE;
+  const int add_in_place = !multiplicative && p->solver->type->solve_add != NULL;
   for (uint64_t m = sample_begin; m < sample_end; m++) {
     if (add_in_place) {
-      perturb_sample(p, theta, id, m, p->z);
+      PT_TRY(perturb_sample(p, theta, id, m, p->z));
       PT_TRY(p->solver->type->solve_add(p->solver, p->w, ysum, &F[m - sample_begin], p->solver_work));
       continue;
     }
     PT_TRY(solve_sample(p, theta, id, m, p->z, p->y, &F[m - sample_begin]));
-    for (size_t j = 0; j < d; j++) ysum[j] += p->y[j];
+    /* ∇_θ F(θ ⊙ f) = f ⊙ y*(θ ⊙ f) */
+    if (multiplicative)
+      for (size_t j = 0; j < d; j++) ysum[j] += p->factor[j] * p->y[j];
+    else
+      for (size_t j = 0; j < d; j++) ysum[j] += p->y[j];
   }
   return PT_OK;
 }
@@ -241,7 +276,45 @@ pt_status pt_perturbed_maximum(pt_perturbed *p, size_t n, const double *theta, c
   return PT_OK;
 }
 
+pt_status pt_perturbed_maximum_gradient(pt_perturbed *p, size_t n, const double *theta, const uint64_t *ids,
+                                        double *g, double *g_se) {
+  static const char fn[] = "pt_perturbed_maximum_gradient";
+  PT_TRY(pt_perturbed_check_batch(fn, p, n, theta));
+  PT_CHECK_PTR(fn, g);
+  const size_t d = p->d, M = p->M;
+  const int multiplicative = p->kind == PT_PERTURB_MULTIPLICATIVE;
+  for (size_t i = 0; i < n; i++) {
+    double *gi = g + i * d, *sq = g_se ? g_se + i * d : NULL;
+    memset(gi, 0, d * sizeof *gi);
+    if (sq) memset(sq, 0, d * sizeof *sq);
+    for (size_t m = 0; m < M; m++) {
+      PT_TRY(solve_sample(p, theta + i * d, instance_id(ids, i), m, p->z, p->y, NULL));
+      for (size_t j = 0; j < d; j++) {
+        const double t = multiplicative ? p->factor[j] * p->y[j] : p->y[j];
+        gi[j] += t;
+        if (sq) sq[j] += t * t;
+      }
+    }
+    for (size_t j = 0; j < d; j++) {
+      if (sq) sq[j] = mean_se(gi[j], sq[j], M);
+      gi[j] /= (double)M;
+    }
+  }
+  return PT_OK;
+}
+
 /* ---- first-order Jacobian products ------------------------------------- */
+
+/* Multiplicative perturbations differentiate through log|θ| (see the header):
+ * every θ_j must be non-zero. */
+static pt_status check_multiplicative_theta(const char *fn, const pt_perturbed *p, size_t n, const double *theta) {
+  if (p->kind != PT_PERTURB_MULTIPLICATIVE) return PT_OK;
+  for (size_t k = 0; k < n * p->d; k++)
+    if (theta[k] == 0.0)
+      return pt_error(PT_EDOM, "%s: theta[%zu][%zu] = 0: the Jacobian of a multiplicative perturbation is "
+                               "undefined there (the coordinate is never perturbed)", fn, k / p->d, k % p->d);
+  return PT_OK;
+}
 
 static pt_status check_cv(const char *fn, const pt_perturbed *p, pt_control_variate cv) {
   if (cv != PT_CV_NONE && cv != PT_CV_UNPERTURBED && cv != PT_CV_LEAVE_ONE_OUT)
@@ -261,6 +334,9 @@ static pt_status solve_all(pt_perturbed *p, const double *theta, uint64_t id, ui
     PT_TRY(solve_sample(p, theta, id, first + m, g, y, second_order ? p->fs + m : NULL));
     if (second_order) p->noise->hess_nu_diag(d, g, y);
     p->noise->grad_nu(d, g, g); /* the noise draw is replaced by ∇ν of it */
+    /* multiplicative: additive noise on u = log|θ|, and ∂u_j/∂θ_j = 1/θ_j */
+    if (p->kind == PT_PERTURB_MULTIPLICATIVE)
+      for (size_t j = 0; j < d; j++) g[j] /= theta[j];
   }
   return PT_OK;
 }
@@ -314,6 +390,7 @@ pt_status pt_perturbed_jvp(pt_perturbed *p, size_t n, const double *theta, const
   PT_CHECK_PTR(fn, v);
   PT_CHECK_PTR(fn, jv);
   PT_TRY(check_cv(fn, p, cv));
+  PT_TRY(check_multiplicative_theta(fn, p, n, theta));
   PT_TRY(pt_check_finite(fn, "v", n * p->d, v));
   const size_t d = p->d, M = p->M;
   double *total = p->w, *r = p->y; /* free between solve passes */
@@ -343,6 +420,7 @@ pt_status pt_perturbed_jvp(pt_perturbed *p, size_t n, const double *theta, const
 pt_status pt_perturbed_vjp_from(pt_perturbed *p, size_t n, const double *theta, const uint64_t *ids,
                                 const double *u, pt_control_variate cv, uint64_t first_sample,
                                 double *uj, double *uj_se) {
+  PT_TRY(check_multiplicative_theta("pt_perturbed_vjp", p, n, theta));
   const size_t d = p->d, M = p->M;
   double *total = p->w, *r = p->y;
   for (size_t i = 0; i < n; i++) {
@@ -440,6 +518,9 @@ pt_status pt_perturbed_jacobian(pt_perturbed *p, const double *theta, uint64_t i
   PT_TRY(check_cv(fn, p, cv));
   if (method != PT_JACOBIAN_FIRST_ORDER && method != PT_JACOBIAN_SECOND_ORDER)
     return pt_error(PT_EINVAL, "%s: unknown Jacobian method %d", fn, (int)method);
+  if (method == PT_JACOBIAN_SECOND_ORDER && p->kind == PT_PERTURB_MULTIPLICATIVE)
+    return pt_error(PT_EINVAL, "%s: the second-order estimator is for additive perturbations; use the first order", fn);
+  PT_TRY(check_multiplicative_theta(fn, p, 1, theta));
   const size_t d = p->d;
   if (d > 46340) return pt_error(PT_EINVAL, "%s: a %zu x %zu Jacobian is too large", fn, d, d);
   memset(J, 0, d * d * sizeof *J);

@@ -117,6 +117,7 @@ static const expected_key expected[] = {
   {"loss", "epsilon", PT_CONFIG_DOUBLE, "1.0", 0, 1e12, 1, NULL},
   {"loss", "samples", PT_CONFIG_INT, "10", 1, 1000000000, 0, NULL},
   {"loss", "noise", PT_CONFIG_CHOICE, "gaussian", 0, 0, 0, "gaussian|gumbel"},
+  {"loss", "perturbation", PT_CONFIG_CHOICE, "additive", 0, 0, 0, "additive|multiplicative"},
   {"loss", "lambda", PT_CONFIG_DOUBLE, "10", 0, 1e12, 1, NULL},
   {"optim", "kind", PT_CONFIG_CHOICE, "adam", 0, 0, 0, "sgd|adam"},
   {"optim", "lr", PT_CONFIG_DOUBLE, "0.01", 0, 1e6, 1, NULL},

@@ -11,6 +11,21 @@
  *
  * (Prop. 3.1). Each is estimated by a Monte-Carlo mean over M samples.
  *
+ * Multiplicative perturbations (pt_perturbed_set_perturbation()) replace
+ * θ + εZ by w = θ ⊙ exp(εZ − ε²/2) with Gaussian Z: every coordinate keeps
+ * its sign (costs θ = −c stay costs, which Dijkstra needs), and the factor
+ * f = exp(εZ − ε²/2) has mean 1 (the −ε²/2 is what makes it so; −ε² would
+ * shrink θ by exp(−ε²/2) on average). Then
+ *
+ *   y_ε(θ) = E[y*(w)],   F_ε(θ) = E[F(w)],   ∇F_ε(θ) = E[f ⊙ y*(w)]  (≠ y_ε),
+ *   J y_ε(θ)_ab = E[y*(w)_a Z_b] / (ε θ_b)                          (θ_b ≠ 0),
+ *
+ * the last because in u = log|θ| the noise is additive, εZ − ε²/2, and
+ * ∂u_b/∂θ_b = 1/θ_b. F_ε is convex and F_ε(θ) ≥ max_y ⟨y, θ⟩ (as E f = 1), so
+ * the Fenchel–Young loss F_ε(θ) − ⟨θ, y⟩ stays non-negative, with gradient
+ * ∇F_ε(θ) − y. The second-order Jacobian estimator is for additive
+ * perturbations only.
+ *
  * Randomness: the noise of sample m of the instance with id `ids[i]` is drawn
  * from the stream (seed, ::PT_PURPOSE_PERTURB, epoch, ids[i], m) of
  * perturb/rng.h. Results are therefore a pure function of (θ, ids, seed,
@@ -86,6 +101,20 @@ double pt_perturbed_epsilon(const pt_perturbed *p);
 size_t pt_perturbed_nsamples(const pt_perturbed *p);
 /** Dimension d of the solver. */
 size_t pt_perturbed_dim(const pt_perturbed *p);
+/** How the noise enters: additive θ + εZ (the default) or multiplicative θ ⊙ exp(εZ − ε²/2). */
+typedef enum pt_perturbation {
+  PT_PERTURB_ADDITIVE = 0,      /**< w = θ + εZ, any noise */
+  PT_PERTURB_MULTIPLICATIVE = 1 /**< w = θ ⊙ exp(εZ − ε²/2), Gaussian noise only; signs are kept */
+} pt_perturbation;
+/**
+ * Chooses additive or multiplicative perturbations (file comment) for every
+ * later call. #PT_EINVAL for an unknown kind, or multiplicative with a noise
+ * other than Gaussian. Results of additive perturbations are the same bits as
+ * before this call existed.
+ */
+pt_status pt_perturbed_set_perturbation(pt_perturbed *p, pt_perturbation kind);
+/** The perturbation kind (#PT_PERTURB_ADDITIVE for NULL). */
+pt_perturbation pt_perturbed_perturbation(const pt_perturbed *p);
 
 /**
  * Partial sums over the samples m ∈ [@p sample_begin, @p sample_end) (any
@@ -99,9 +128,11 @@ pt_status pt_perturbed_sums(pt_perturbed *p, size_t n, const double *theta, cons
                             uint64_t sample_begin, uint64_t sample_end, double *ysum, double *fsum);
 
 /**
- * For one instance (θ of dimension d, instance id @p id): ysum = Σ_m y*(θ + εZ_m)
- * over m ∈ [@p sample_begin, @p sample_end), and F[m − sample_begin] =
- * F(θ + εZ_m) for every sample, so that a caller can add the values its own
+ * For one instance (θ of dimension d, instance id @p id): ysum = Σ_m ∇_θ F(w_m),
+ * the per-sample gradients of F_ε, over m ∈ [@p sample_begin, @p sample_end)
+ * — for additive perturbations the outputs y*(θ + εZ_m) themselves, for
+ * multiplicative ones f_m ⊙ y*(w_m) — and F[m − sample_begin] = F(w_m) for
+ * every sample, so that a caller can add the values its own
  * way — the engine sums them in fixed point, which makes the total independent
  * of how the samples are split between processes. (The values may differ in
  * their last bits from the terms of pt_perturbed_maximum, which sums ⟨y*, θ⟩
@@ -117,6 +148,13 @@ pt_status pt_perturbed_maximizer(pt_perturbed *p, size_t n, const double *theta,
 /** F[i] = F̂_ε(θ_i), the mean of F(θ_i + εZ) over samples 0..M−1; @p F_se may be NULL. */
 pt_status pt_perturbed_maximum(pt_perturbed *p, size_t n, const double *theta, const uint64_t *ids,
                                double *F, double *F_se);
+/**
+ * g[i] = ∇F̂_ε(θ_i), the mean over samples 0..M−1 of ∇_θ F(w): the same as
+ * pt_perturbed_maximizer() for additive perturbations, E[f ⊙ y*(θ ⊙ f)] for
+ * multiplicative ones (file comment); @p g_se may be NULL.
+ */
+pt_status pt_perturbed_maximum_gradient(pt_perturbed *p, size_t n, const double *theta, const uint64_t *ids,
+                                        double *g, double *g_se);
 
 /**
  * Jacobian-vector product with the first-order estimator:
@@ -134,6 +172,9 @@ pt_status pt_perturbed_jvp(pt_perturbed *p, size_t n, const double *theta, const
 pt_status pt_perturbed_vjp(pt_perturbed *p, size_t n, const double *theta, const uint64_t *ids,
                            const double *u, pt_control_variate cv, double *uj, double *uj_se);
 
+/* Multiplicative perturbations: ∇ν(Z_m) becomes Z_m / θ entry-wise in both
+ * products above and in pt_perturbed_jacobian() (file comment), and every θ
+ * entry must be non-zero (#PT_EDOM otherwise). */
 /**
  * Full Jacobian of y_ε at one θ (instance id @p id), row-major d × d with
  * J[a·d + b] = ∂y_ε,a / ∂θ_b, by @p method with control variate @p cv.

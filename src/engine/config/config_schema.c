@@ -78,6 +78,9 @@
   X("loss", "epsilon", PT_CONFIG_DOUBLE, "1.0", 0, 1e12, 1, NULL, "perturbation scale epsilon (> 0)")          \
   X("loss", "samples", PT_CONFIG_INT, "10", 1, 1000000000, 0, NULL, "perturbation samples M per instance")     \
   X("loss", "noise", PT_CONFIG_CHOICE, "gaussian", 0, 0, 0, "gaussian|gumbel", "perturbation noise law")       \
+  X("loss", "perturbation", PT_CONFIG_CHOICE, "additive", 0, 0, 0, "additive|multiplicative",                   \
+    "how the noise enters: theta + eps Z, or theta * exp(eps Z - eps^2/2) (keeps signs: costs stay positive; "   \
+    "gaussian noise)")                                                                                          \
   X("loss", "lambda", PT_CONFIG_DOUBLE, "10", 0, 1e12, 1, NULL,                                                \
     "interpolation step lambda of the blackbox loss (> 0)")                                                    \
   X("optim", "kind", PT_CONFIG_CHOICE, "adam", 0, 0, 0, "sgd|adam", "optimizer: SGD with momentum, or Adam")   \

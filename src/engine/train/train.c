@@ -34,7 +34,7 @@
 
 /* Everything a run reads from the configuration. */
 typedef struct settings {
-  const char *train_path, *test_path, *model_kind, *noise, *optim_kind, *schedule, *dataset, *csv_dir;
+  const char *train_path, *test_path, *model_kind, *noise, *perturbation, *optim_kind, *schedule, *dataset, *csv_dir;
   double test_fraction, sigma, l2, epsilon, lambda, lr, momentum, beta1, beta2, adam_eps;
   int64_t n, labels, features, synth_seed, samples, epochs, min_steps, batch, seed, checkpoint_every, eval_every;
   int64_t instance_groups, sample_groups, shard_size;
@@ -69,6 +69,7 @@ static pt_status read_settings(const pt_config *c, settings *s) {
   PT_TRY(pt_config_get_double(c, "loss.epsilon", &s->epsilon));
   PT_TRY(pt_config_get_int(c, "loss.samples", &s->samples));
   PT_TRY(pt_config_get_string(c, "loss.noise", &s->noise));
+  PT_TRY(pt_config_get_string(c, "loss.perturbation", &s->perturbation));
   PT_TRY(pt_config_get_double(c, "loss.lambda", &s->lambda));
   PT_TRY(pt_config_get_string(c, "optim.kind", &s->optim_kind));
   PT_TRY(pt_config_get_double(c, "optim.lr", &s->lr));
@@ -585,6 +586,11 @@ static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
   if (st == PT_OK && r->s.loss->samples) {
     const pt_noise_type *noise = pt_noise_by_name(r->s.noise);
     st = noise ? pt_perturbed_alloc(r->task->solver, noise, r->s.epsilon, r->M, &r->perturbed) : PT_ECONFIG;
+    if (st == PT_OK && strcmp(r->s.perturbation, "multiplicative") == 0) {
+      st = pt_perturbed_set_perturbation(r->perturbed, PT_PERTURB_MULTIPLICATIVE);
+      if (st != PT_OK)
+        st = pt_error(PT_ECONFIG, "loss.perturbation = multiplicative needs loss.noise = gaussian (not %s)", r->s.noise);
+    }
   }
   if (st == PT_OK) {
     r->rng = pt_rng_alloc();
@@ -613,8 +619,10 @@ static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
   const size_t rows = r->s.loss->closed_form || B > r->train->n ? r->train->n : B;
   const size_t units = r->model->type->replicated ? rows : (rows + r->shard - 1) / r->shard;
   /* samples may be split only if their parts are integers: sums of outputs
-   * of a solver that says so (a plug-in's callback does not) */
-  const int split = r->s.loss->split_samples && pt_solver_is_integral(r->task->solver);
+   * of a solver that says so (a plug-in's callback does not), unscaled (a
+   * multiplicative perturbation's gradient parts f ⊙ y* are not integers) */
+  const int split = r->s.loss->split_samples && pt_solver_is_integral(r->task->solver) &&
+                    pt_perturbed_perturbation(r->perturbed) == PT_PERTURB_ADDITIVE;
   st = pt_decomp_choose(nranks, rank, units, r->M, split, r->s.instance_groups, r->s.sample_groups, &r->dc);
   /* the most shards one rank can hold in a step */
   if (st == PT_OK && !r->model->type->replicated)
