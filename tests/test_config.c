@@ -213,7 +213,7 @@ static void test_defaults(void) {
   /* an unknown key names itself; a known section lists its keys */
   double d;
   CHECK_FAILS_MSG2(pt_config_get_double(c, "loss.epsilonn", &d), PT_ECONFIG, "'loss.epsilonn'",
-                   "kind, epsilon, samples, noise, lambda");
+                   "kind, epsilon, samples, noise, perturbation, lambda");
   CHECK_FAILS_MSG2(pt_config_get_double(c, "epsilon", &d), PT_ECONFIG, "'epsilon'", "section.key");
   CHECK_FAILS_MSG(pt_config_get_double(c, "", &d), PT_ECONFIG, "pt_config_get_double");
   const char *s = "untouched";
@@ -481,7 +481,7 @@ static void test_overrides(void) {
                 "train, dist)");
   CHECK_FAILS(pt_config_set(c, "loss.epsilonn=1"), PT_ECONFIG);
   CHECK_MESSAGE("override 'loss.epsilonn=1': unknown key 'epsilonn' in section [loss] (known: kind, epsilon, "
-                "samples, noise, lambda)");
+                "samples, noise, perturbation, lambda)");
   /* strings that an INI file could not give back are refused */
   CHECK_FAILS_MSG2(pt_config_set(c, "data.train=a ;b"), PT_ECONFIG, "data.train", "comment");
   CHECK_FAILS_MSG2(pt_config_set(c, "data.train=;b"), PT_ECONFIG, "data.train", "comment");
@@ -623,7 +623,7 @@ static void load_fails(const char *text, pt_status status, const char *message, 
 
 static void test_load_errors(void) {
   LOAD_FAILS("[loss]\nkind = fy\nepsilon = 1\n; comment\n\nsamples = 3\nepsilonn = 2\n", PT_ECONFIG,
-             "config.ini:7: unknown key 'epsilonn' in section [loss] (known: kind, epsilon, samples, noise, lambda)");
+             "config.ini:7: unknown key 'epsilonn' in section [loss] (known: kind, epsilon, samples, noise, perturbation, lambda)");
   LOAD_FAILS("; header\n\n[los]\nepsilon = 1\n", PT_ECONFIG,
              "config.ini:3: unknown section [los] (known: data, synthetic, task, model, loss, optim, train, dist)");
   LOAD_FAILS("[optim]\nlr = 1\n[los]\n", PT_ECONFIG, /* an unknown section without keys */
@@ -863,7 +863,7 @@ static void test_rules(void) {
   LOAD_FAILS("[loss]\nkind = fy\x1b[31m\n", PT_ECONFIG,
              "config.ini:2: loss.kind must be one of fy|perturbed_squared|squared|blackbox|ridge|cross_entropy (got 'fy\\x1b[31m')");
   LOAD_FAILS("[loss]\nepsi\x07lon = 1\n", PT_ECONFIG,
-             "config.ini:2: unknown key 'epsi\\x07lon' in section [loss] (known: kind, epsilon, samples, noise, lambda)");
+             "config.ini:2: unknown key 'epsi\\x07lon' in section [loss] (known: kind, epsilon, samples, noise, perturbation, lambda)");
   pt_config *c = NULL;
   CHECK_OK(pt_config_alloc(&c));
   if (c == NULL) return;
