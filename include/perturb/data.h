@@ -25,6 +25,13 @@
  *     /X      float64 [n, c, h, w] (images) or [n, p]
  *     /labels int32   [n]        (each in 0..classes−1; Y is built on load)
  *     attribute classes (int ≥ 2)
+ *   shortest_path (docs/shortest_path.md):
+ *     /X      float64 [n, p] or [n, c, h, w] (images)
+ *     /Y      float64 [n, E]     the target paths, 0/1, in the solver's order
+ *     /costs  float64 [n, E]     the true costs, finite and >= 0 (optional)
+ *     attributes solver ("grid_path": E = rows·cols vertices, row-major;
+ *     "dag_path": E = rows(cols−1) right edges r·(cols−1)+c, then
+ *     (rows−1)cols down edges r·cols+c), grid_rows, grid_cols (int ≥ 2)
  *   and always the attributes format_version (int), task, name, source
  *   (strings).
  */
@@ -69,6 +76,45 @@ typedef struct pt_synthetic_params {
   uint64_t seed;   /**< the generator's seed */
 } pt_synthetic_params;
 
+/** Parameters of the shortest-path grid benchmark (pt_dataset_grid_paths()). */
+typedef struct pt_grid_paths_params {
+  size_t n;               /**< instances */
+  size_t p;               /**< features */
+  size_t grid;            /**< vertices per side of the square grid (≥ 2; the benchmark's 5) */
+  int deg;                /**< polynomial degree of the cost model (≥ 1) */
+  double noise_halfwidth; /**< ε̄ ∈ [0, 1): costs are multiplied by U[1 − ε̄, 1 + ε̄] */
+  uint64_t seed;          /**< the generator's seed (B and every instance) */
+} pt_grid_paths_params;
+/**
+ * Generates the shortest-path grid benchmark exactly as PyEPO's generator
+ * does: features x ~ N(0, I_p); a hidden 0/1 matrix B [E × p] with
+ * Bernoulli(½) entries (one per seed); costs c = [((B x)/√p + 3)^deg + 1] /
+ * 3.5^deg times uniform noise in [1 − ε̄, 1 + ε̄] per edge; the grid's edges
+ * go right and down (solver "dag_path", E = 2·grid·(grid − 1), right edges
+ * first); Y is the cheapest path under c, costs = c. Instance i is the same
+ * whatever n (its own stream). #PT_EINVAL for grid < 2, deg < 1 or ε̄
+ * outside [0, 1). Not collective.
+ */
+pt_status pt_dataset_grid_paths(const pt_grid_paths_params *params, pt_dataset **out);
+/** Parameters of the Warcraft-like maps (pt_dataset_warcraft()). */
+typedef struct pt_warcraft_params {
+  size_t n;           /**< maps */
+  size_t grid;        /**< cells per side k (≥ 2; the paper's 12, also 18, 24, 30) */
+  size_t cell_pixels; /**< pixels per cell side s (1..64; 8 gives the paper's 96 × 96 for k = 12) */
+  uint64_t seed;      /**< the generator's seed */
+} pt_warcraft_params;
+/**
+ * Generates Warcraft-like terrain maps: k × k cells, each of one of six
+ * terrain types (a base type and a few discs of others per map), each type
+ * with a hidden travel cost (0.8, 1.2, 2.2, 3.5, 5.3, 9.2), its own colour
+ * and texture; rendered as RGB images [3, k·s, k·s] with values in [0, 1]
+ * (a brightness jitter per cell and Gaussian noise per pixel, so that a
+ * network has to learn the terrain from pixels). costs = the cells' costs
+ * (E = k², row-major), solver "grid_path", Y the 8-neighbour cheapest path
+ * from the top-left to the bottom-right cell (vertex costs, both ends
+ * counted). Map i is the same whatever n. Not collective.
+ */
+pt_status pt_dataset_warcraft(const pt_warcraft_params *params, pt_dataset **out);
 /**
  * Allocates an empty (zeroed) dataset with the given shape; @p with_ranks
  * also allocates ranks. Sizes must be ≥ 1 and fit in memory.

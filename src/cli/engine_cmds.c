@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "data/synthetic.h"
 #include "dist/dist.h"
 #include "io/files.h"
 #include "task/metrics.h"
@@ -228,8 +229,10 @@ int pt_cli_gen(int argc, char **argv) {
   if (rc) return rc;
   if (a.help) {
     print_help("usage: perturb gen [CONFIG] [synthetic.key=value ...] --out DATA.h5 [--force]\n"
-               "Generates the synthetic label-ranking dataset described by the [synthetic] section\n"
-               "(kind, n, labels, features, sigma, seed) and writes it as an HDF5 dataset file.\n");
+               "Generates the synthetic dataset described by the [synthetic] section and writes it\n"
+               "as an HDF5 dataset file: kind = per_label or affine (label ranking: n, labels,\n"
+               "features, sigma, seed), shortest_path (the grid benchmark: n, features, grid, deg,\n"
+               "noise_halfwidth, seed) or warcraft (terrain maps: n, grid, cell_pixels, seed).\n");
     return 0;
   }
   if (a.npositional > 1) return usage_error("gen", "expects at most one CONFIG file", NULL);
@@ -239,28 +242,19 @@ int pt_cli_gen(int argc, char **argv) {
     return fail("gen", 1);
   pt_status st = PT_OK;
   if (is_rank0()) {
-    const char *kind;
-    int64_t n, d, p, seed;
-    double sigma;
-    st = pt_config_get_string(cfg, "synthetic.kind", &kind);
-    if (st == PT_OK) st = pt_config_get_int(cfg, "synthetic.n", &n);
-    if (st == PT_OK) st = pt_config_get_int(cfg, "synthetic.labels", &d);
-    if (st == PT_OK) st = pt_config_get_int(cfg, "synthetic.features", &p);
-    if (st == PT_OK) st = pt_config_get_int(cfg, "synthetic.seed", &seed);
-    if (st == PT_OK) st = pt_config_get_double(cfg, "synthetic.sigma", &sigma);
     const char *inputs[1] = {a.npositional ? a.positional[0] : NULL};
     int exists = 0;
     if (st == PT_OK) st = pt_file_check_output(a.out, "dataset file", inputs, 1, &exists);
     if (st == PT_OK && !a.force && exists) st = pt_error(PT_EIO, "'%s' exists: use --force to overwrite it", a.out);
     pt_dataset *ds = NULL;
-    if (st == PT_OK) {
-      const pt_synthetic_params sp = {strcmp(kind, "per_label") == 0, (size_t)n, (size_t)d, (size_t)p, sigma,
-                                      (uint64_t)seed};
-      st = pt_dataset_synthetic(&sp, &ds);
-    }
+    if (st == PT_OK) st = pt_synthetic_from_config(cfg, &ds);
     if (st == PT_OK) st = pt_dataset_save(ds, a.out);
-    if (st == PT_OK) printf("wrote %s: %zu instances, %zu labels, %zu features%s\n", a.out, ds->n, ds->d, ds->p,
-                            ds->per_label ? " per label" : "");
+    if (st == PT_OK && ds->solver[0])
+      printf("wrote %s: %zu instances, %s on a %zu x %zu grid (%zu entries), %zu features%s\n", a.out, ds->n,
+             ds->solver, ds->grid_rows, ds->grid_cols, ds->d, ds->p, ds->channels ? " (RGB images)" : "");
+    else if (st == PT_OK)
+      printf("wrote %s: %zu instances, %zu labels, %zu features%s\n", a.out, ds->n, ds->d, ds->p,
+             ds->per_label ? " per label" : "");
     pt_dataset_free(&ds);
   }
   pt_config_free(&cfg);

@@ -45,14 +45,23 @@
     "seed of the train/test split and of the fold assignment")                                                 \
   X("data", "standardize", PT_CONFIG_BOOL, "false", 0, 0, 0, NULL,                                             \
     "standardise each feature with the mean and deviation of the training part")                               \
-  X("synthetic", "kind", PT_CONFIG_CHOICE, "per_label", 0, 0, 0, "per_label|affine",                           \
-    "ranking generator: per_label (features per label, theta_ij = <x_ij, w0>) or affine (theta_i = W0 x_i)")   \
+  X("synthetic", "kind", PT_CONFIG_CHOICE, "per_label", 0, 0, 0, "per_label|affine|shortest_path|warcraft",     \
+    "generator: ranking per_label (theta_ij = <x_ij, w0>) or affine (theta_i = W0 x_i); shortest_path (the "     \
+    "grid benchmark) or warcraft (terrain maps as images)")                                                     \
   X("synthetic", "n", PT_CONFIG_INT, "2000", 2, 100000000, 0, NULL, "number of generated instances")           \
   X("synthetic", "labels", PT_CONFIG_INT, "100", 2, 100000, 0, NULL, "number of labels (output dimension)")    \
   X("synthetic", "features", PT_CONFIG_INT, "50", 1, 100000, 0, NULL, "number of features per instance")       \
   X("synthetic", "sigma", PT_CONFIG_DOUBLE, "0", 0, 1e6, 0, NULL,                                              \
     "label noise: labels rank theta_i + sigma Z_i")                                                            \
   X("synthetic", "seed", PT_CONFIG_INT, "1", 0, PT_SEED_MAX, 0, NULL, "seed of the generator")                 \
+  X("synthetic", "deg", PT_CONFIG_INT, "1", 1, 64, 0, NULL,                                                     \
+    "shortest_path: polynomial degree of the cost model, costs ((Bx)/sqrt(p) + 3)^deg + 1 over 3.5^deg")       \
+  X("synthetic", "noise_halfwidth", PT_CONFIG_DOUBLE, "0", 0, 1, 0, NULL,                                       \
+    "shortest_path: costs times uniform noise in [1 - w, 1 + w], w below 1")                                    \
+  X("synthetic", "grid", PT_CONFIG_INT, "5", 2, 1000, 0, NULL,                                                  \
+    "shortest_path: vertices per side of the grid; warcraft: cells per side of the map")                        \
+  X("synthetic", "cell_pixels", PT_CONFIG_INT, "8", 1, 64, 0, NULL,                                             \
+    "warcraft: pixels per side of a cell (the image is grid x cell_pixels pixels square)")                      \
   X("task", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto" PT_TASK_TYPES(PT_CHOICE),                       \
     "what the targets are and which solver makes them: auto (the dataset's own task: ranking or "              \
     "classification), ranking, classification, or plugin (a user's solver from task.plugin)")                  \

@@ -84,6 +84,36 @@ void pt_dataset_free(pt_dataset **ds) {
   *ds = NULL;
 }
 
+size_t pt_paths_entries(const char *solver, size_t rows, size_t cols) {
+  if (solver == NULL || rows < 2 || cols < 2 || rows > 46340 || cols > 46340) return 0;
+  if (strcmp(solver, "grid_path") == 0) return rows * cols;
+  if (strcmp(solver, "dag_path") == 0) return rows * (cols - 1) + (rows - 1) * cols;
+  return 0;
+}
+
+pt_status pt_paths_check_rows(const char *fn, const char *origin, const char *solver, size_t rows, size_t cols,
+                              size_t n, size_t d, const double *Y, const double *costs, size_t first_row) {
+  if (strcmp(solver, "grid_path") != 0 && strcmp(solver, "dag_path") != 0)
+    return pt_error(PT_EFORMAT, "%s: %s: solver '%s' is not a shortest-path solver (grid_path or dag_path)", fn,
+                    origin, solver);
+  if (rows < 2 || cols < 2)
+    return pt_error(PT_EFORMAT, "%s: %s: a grid of %zu x %zu vertices is too small (at least 2 x 2)", fn, origin,
+                    rows, cols);
+  const size_t want = pt_paths_entries(solver, rows, cols);
+  if (want != d)
+    return pt_error(PT_EFORMAT, "%s: %s: %s on a %zu x %zu grid has %zu entries, but /Y has %zu columns", fn, origin,
+                    solver, rows, cols, want, d);
+  for (size_t k = 0; k < n * d; k++) {
+    if (Y[k] != 0.0 && Y[k] != 1.0)
+      return pt_error(PT_EFORMAT, "%s: %s: /Y row %zu: entry %zu is %g, not 0 or 1 (a path's indicator)", fn, origin,
+                      first_row + k / d, k % d, Y[k]);
+    if (costs && !(isfinite(costs[k]) && costs[k] >= 0))
+      return pt_error(PT_EDOM, "%s: %s: /costs row %zu: entry %zu is %g (costs must be finite and >= 0)", fn, origin,
+                      first_row + k / d, k % d, costs[k]);
+  }
+  return PT_OK;
+}
+
 pt_status pt_dataset_check(const pt_dataset *ds, const char *origin) {
   static const char fn[] = "pt_dataset_check";
   PT_CHECK_PTR(fn, ds);
@@ -99,6 +129,8 @@ pt_status pt_dataset_check(const pt_dataset *ds, const char *origin) {
     return pt_error(PT_EINVAL, "%s: %s: task '%s' %s class labels", fn, origin, ds->task,
                     ds->labels ? "does not take" : "needs");
   const size_t xr = x_row_len(ds), d = ds->d;
+  if (ds->solver[0] || ds->costs)
+    PT_TRY(pt_paths_check_rows(fn, origin, ds->solver, ds->grid_rows, ds->grid_cols, ds->n, d, ds->Y, ds->costs, 0));
   /* One flag per rank value, reused across rows: a permutation of 1..d hits
    * each exactly once. */
   unsigned char *seen = NULL;

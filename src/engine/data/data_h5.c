@@ -180,9 +180,31 @@ static pt_status write_classification(const pt_dataset *ds, const char *path, hi
 }
 
 /* The HDF5 part of saving: writes everything into the (in-memory) file fid. */
+/* A shortest-path file: /X [n, p] or [n, c, h, w], /Y [n, E], /costs
+ * [n, E] when known, attributes solver, grid_rows, grid_cols. */
+static pt_status write_paths(const pt_dataset *ds, const char *path, hid_t fid) {
+  static const char fn[] = "pt_dataset_save";
+  const hsize_t n = ds->n, d = ds->d;
+  const hsize_t xdims[4] = {n, ds->channels ? ds->channels : ds->p, ds->height, ds->width}, ydims[2] = {n, d};
+  const int version = FORMAT_VERSION, rows = (int)ds->grid_rows, cols = (int)ds->grid_cols;
+  int ok = write_array(fid, "/X", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, ds->channels ? 4 : 2, xdims, ds->X) &&
+           write_array(fid, "/Y", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, ydims, ds->Y) &&
+           (ds->costs == NULL || write_array(fid, "/costs", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, ydims, ds->costs));
+  if (!ok) return pt_error(PT_EIO, "%s: writing '%s' failed", fn, path);
+  PT_TRY(pt_h5_write_attr(fid, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version, path));
+  PT_TRY(pt_h5_write_attr_string(fid, "task", "shortest_path", path));
+  PT_TRY(pt_h5_write_attr_string(fid, "name", ds->name, path));
+  PT_TRY(pt_h5_write_attr_string(fid, "source", ds->source, path));
+  PT_TRY(pt_h5_write_attr_string(fid, "solver", ds->solver, path));
+  PT_TRY(pt_h5_write_attr(fid, "grid_rows", H5T_STD_I32LE, H5T_NATIVE_INT, &rows, path));
+  PT_TRY(pt_h5_write_attr(fid, "grid_cols", H5T_STD_I32LE, H5T_NATIVE_INT, &cols, path));
+  return PT_OK;
+}
+
 static pt_status write_file(const pt_dataset *ds, const char *path, hid_t fid) {
   static const char fn[] = "pt_dataset_save";
   if (ds->labels != NULL) return write_classification(ds, path, fid);
+  if (strcmp(ds->task, "shortest_path") == 0) return write_paths(ds, path, fid);
   if (ds->task[0] && !plain_task(ds->task))
     return pt_error(PT_EINVAL, "%s: '%s': task '%s' is not a plain name (letters, digits, '_', '-', '.')", fn, path,
                     ds->task);
@@ -239,19 +261,22 @@ pt_status pt_dataset_save(const pt_dataset *ds, const char *path) {
 
 /* What the task attribute makes of the file: a ranking (/Y and /ranks), a
  * classification (/labels, Y built from them) or another task (/Y as given). */
-enum { KIND_RANKING, KIND_CLASSIFICATION, KIND_OTHER };
+enum { KIND_RANKING, KIND_CLASSIFICATION, KIND_PATHS, KIND_OTHER };
 
 /* An open dataset file and what its metadata say. */
 typedef struct h5_file {
-  hid_t fid, X, Y, R, L; /* R: /ranks, L: /labels, or -1 if not read */
+  hid_t fid, X, Y, R, L, C; /* R: /ranks, L: /labels, C: /costs, or -1 if not read */
   size_t n, d, p;
   int per_label, kind;
   int xrank;          /* 2, 3 (per label) or 4 (images [n, c, h, w]) */
   hsize_t xinner[3];  /* the dimensions of /X after the first */
   char task[32], name[128], source[512];
+  char solver[32];           /* shortest_path: the solver attribute */
+  size_t grid_rows, grid_cols; /* shortest_path: the grid attributes */
 } h5_file;
 
 static void h5_file_close(h5_file *f) {
+  close_id(&f->C, H5Dclose);
   close_id(&f->L, H5Dclose);
   close_id(&f->R, H5Dclose);
   close_id(&f->Y, H5Dclose);
@@ -399,6 +424,64 @@ static pt_status describe_targets(const char *fn, const char *path, h5_file *f) 
   return PT_OK;
 }
 
+/* The shapes and attributes of a shortest-path file: /X [n, p] or [n, c, h,
+ * w], /Y [n, E], /costs [n, E] if present, the solver and the grid (E must
+ * be the solver's number of entries on it). */
+static pt_status describe_paths(const char *fn, const char *path, h5_file *f) {
+  hsize_t xd[4] = {0, 0, 0, 0}, yd[2] = {0, 0}, cd[2] = {0, 0};
+  int xr = 0, yr = 0, cr = 0, found = 0;
+  PT_TRY(open_array(fn, path, f->fid, "/X", 1, 2, 4, &f->X, xd, &xr));
+  if (xr == 3)
+    return pt_error(PT_EFORMAT, "%s: '%s': dataset /X has 3 dimensions (shortest paths take [n, p] or [n, c, h, w])",
+                    fn, path);
+  PT_TRY(open_array(fn, path, f->fid, "/Y", 1, 2, 2, &f->Y, yd, &yr));
+  PT_TRY(open_array(fn, path, f->fid, "/costs", 0, 2, 2, &f->C, cd, &cr));
+  PT_TRY(read_str_attr(fn, path, f->fid, "solver", f->solver, sizeof f->solver, &found));
+  if (!found)
+    return pt_error(PT_EFORMAT, "%s: '%s': a shortest_path file needs the attribute 'solver' (grid_path or dag_path)",
+                    fn, path);
+  long long rows = 0, cols = 0;
+  int found_r = 0, found_c = 0;
+  PT_TRY(read_int_attr(fn, path, f->fid, "grid_rows", &rows, &found_r));
+  PT_TRY(read_int_attr(fn, path, f->fid, "grid_cols", &cols, &found_c));
+  if (!found_r || !found_c)
+    return pt_error(PT_EFORMAT, "%s: '%s': a shortest_path file needs the attributes grid_rows and grid_cols", fn, path);
+  if (rows < 2 || cols < 2 || rows > 46340 || cols > 46340)
+    return pt_error(PT_EFORMAT, "%s: '%s': a grid of %lld x %lld vertices (each side must be 2 to 46340)", fn, path,
+                    rows, cols);
+  const size_t E = pt_paths_entries(f->solver, (size_t)rows, (size_t)cols);
+  if (E == 0)
+    return pt_error(PT_EFORMAT, "%s: '%s': solver '%s' is not a shortest-path solver (grid_path or dag_path)", fn,
+                    path, f->solver);
+  if (xd[0] != yd[0])
+    return pt_error(PT_EFORMAT, "%s: '%s': /X has %llu rows but /Y has %llu", fn, path, (unsigned long long)xd[0],
+                    (unsigned long long)yd[0]);
+  if (yd[1] != E)
+    return pt_error(PT_EFORMAT, "%s: '%s': /Y has %llu columns, but %s on a %lld x %lld grid has %zu entries", fn,
+                    path, (unsigned long long)yd[1], f->solver, rows, cols, E);
+  if (f->C >= 0 && (cd[0] != yd[0] || cd[1] != yd[1]))
+    return pt_error(PT_EFORMAT, "%s: '%s': /costs is [%llu, %llu] but /Y is [%llu, %llu]", fn, path,
+                    (unsigned long long)cd[0], (unsigned long long)cd[1], (unsigned long long)yd[0],
+                    (unsigned long long)yd[1]);
+  if (yd[0] == 0) return pt_error(PT_EFORMAT, "%s: '%s': the dataset has no rows", fn, path);
+  hsize_t p = 1;
+  for (int k = 1; k < xr; k++) {
+    if (xd[k] == 0) return pt_error(PT_EFORMAT, "%s: '%s': /X has an empty dimension", fn, path);
+    if (p > (hsize_t)SIZE_MAX / xd[k]) return pt_error(PT_EFORMAT, "%s: '%s': the dataset is too large", fn, path);
+    p *= xd[k];
+    f->xinner[k - 1] = xd[k];
+  }
+  if (xd[0] > SIZE_MAX) return pt_error(PT_EFORMAT, "%s: '%s': the dataset is too large", fn, path);
+  f->n = (size_t)yd[0];
+  f->d = E;
+  f->p = (size_t)p;
+  f->per_label = 0;
+  f->xrank = xr;
+  f->grid_rows = (size_t)rows;
+  f->grid_cols = (size_t)cols;
+  return PT_OK;
+}
+
 /* Reads and checks the metadata: shapes and attributes. Same on every rank. */
 static pt_status describe(const char *fn, const char *path, h5_file *f) {
   long long v = 0;
@@ -411,8 +494,11 @@ static pt_status describe(const char *fn, const char *path, h5_file *f) {
                     fn, path, f->task);
   f->kind = strcmp(f->task, "ranking") == 0          ? KIND_RANKING
             : strcmp(f->task, "classification") == 0 ? KIND_CLASSIFICATION
+            : strcmp(f->task, "shortest_path") == 0  ? KIND_PATHS
                                                      : KIND_OTHER;
-  PT_TRY(f->kind == KIND_CLASSIFICATION ? describe_classification(fn, path, f) : describe_targets(fn, path, f));
+  PT_TRY(f->kind == KIND_CLASSIFICATION ? describe_classification(fn, path, f)
+         : f->kind == KIND_PATHS        ? describe_paths(fn, path, f)
+                                        : describe_targets(fn, path, f));
   const int xr = f->xrank;
   PT_TRY(read_int_attr(fn, path, f->fid, "format_version", &v, &found));
   if (found && v != FORMAT_VERSION)
@@ -431,7 +517,7 @@ static pt_status describe(const char *fn, const char *path, h5_file *f) {
 /* Probes and opens the file collectively and reads its metadata; on failure
  * every rank has closed everything and returns the same status. */
 static pt_status open_collective(const char *fn, const char *path, MPI_Comm comm, h5_file *f) {
-  f->fid = f->X = f->Y = f->R = f->L = -1;
+  f->fid = f->X = f->Y = f->R = f->L = f->C = -1;
   PT_TRY(pt_dist_agree(comm, path == NULL ? pt_error(PT_EFAULT, "%s: argument 'path' is NULL", fn) : probe(fn, path)));
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   h5_detail_buf b;
@@ -549,7 +635,7 @@ pt_status pt_dataset_load(const char *path, MPI_Comm comm, size_t row_begin, siz
   if (out) *out = NULL;
   if (comm == MPI_COMM_NULL) return pt_error(PT_EINVAL, "%s: the communicator is MPI_COMM_NULL", fn);
   pt_h5_quiet q = pt_h5_quiet_begin();
-  h5_file f = {.fid = -1, .X = -1, .Y = -1, .R = -1, .L = -1};
+  h5_file f = {.fid = -1, .X = -1, .Y = -1, .R = -1, .L = -1, .C = -1};
   pt_dataset *ds = NULL;
   pt_status st = pt_dist_agree(comm, out == NULL ? pt_error(PT_EFAULT, "%s: argument 'out' is NULL", fn) : PT_OK);
   if (st == PT_OK) st = open_collective(fn, path, comm, &f);
@@ -568,6 +654,8 @@ pt_status pt_dataset_load(const char *path, MPI_Comm comm, size_t row_begin, siz
     st = pt_error(PT_EINVAL, "%s: '%s': row range [%zu, %s) ends before it begins", fn, path, row_begin, end_text);
   else
     st = alloc_rows(fn, &f, end - row_begin, &ds);
+  if (st == PT_OK && f.C >= 0 && (ds->costs = calloc((ds->n > 0 ? ds->n : 1) * f.d, sizeof *ds->costs)) == NULL)
+    st = pt_error(PT_ENOMEM, "%s: out of memory for the costs", fn);
   if ((st = pt_dist_agree(comm, st)) != PT_OK) goto done;
 
   const size_t m = ds->n;
@@ -576,10 +664,19 @@ pt_status pt_dataset_load(const char *path, MPI_Comm comm, size_t row_begin, siz
   if (f.L >= 0) st = read_rows(fn, path, "/labels", f.L, H5T_NATIVE_INT32, 1, NULL, row_begin, m, ds->labels, st);
   else st = read_rows(fn, path, "/Y", f.Y, H5T_NATIVE_DOUBLE, 2, yin, row_begin, m, ds->Y, st);
   if (f.R >= 0) st = read_rows(fn, path, "/ranks", f.R, H5T_NATIVE_INT32, 2, yin, row_begin, m, ds->ranks, st);
+  if (f.C >= 0) st = read_rows(fn, path, "/costs", f.C, H5T_NATIVE_DOUBLE, 2, yin, row_begin, m, ds->costs, st);
   if (st == PT_OK) st = check_rows(fn, path, ds, row_begin, f.R >= 0);
+  if (st == PT_OK && f.kind == KIND_PATHS) {
+    char origin[1100];
+    snprintf(origin, sizeof origin, "'%s'", path);
+    st = pt_paths_check_rows(fn, origin, f.solver, f.grid_rows, f.grid_cols, m, f.d, ds->Y, ds->costs, row_begin);
+  }
   if ((st = pt_dist_agree(comm, st)) != PT_OK) goto done;
 
   memcpy(ds->task, f.task, sizeof ds->task);
+  memcpy(ds->solver, f.solver, sizeof ds->solver);
+  ds->grid_rows = f.grid_rows;
+  ds->grid_cols = f.grid_cols;
   if (f.xrank == 4) {
     ds->channels = (size_t)f.xinner[0];
     ds->height = (size_t)f.xinner[1];
@@ -602,7 +699,7 @@ pt_status pt_dataset_count_rows(const char *path, MPI_Comm comm, size_t *n) {
   static const char fn[] = "pt_dataset_count_rows";
   if (comm == MPI_COMM_NULL) return pt_error(PT_EINVAL, "%s: the communicator is MPI_COMM_NULL", fn);
   pt_h5_quiet q = pt_h5_quiet_begin();
-  h5_file f = {.fid = -1, .X = -1, .Y = -1, .R = -1, .L = -1};
+  h5_file f = {.fid = -1, .X = -1, .Y = -1, .R = -1, .L = -1, .C = -1};
   pt_status st = pt_dist_agree(comm, n == NULL ? pt_error(PT_EFAULT, "%s: argument 'n' is NULL", fn) : PT_OK);
   if (st == PT_OK) st = open_collective(fn, path, comm, &f);
   if (st == PT_OK) {

@@ -4,8 +4,23 @@
 
 #include <stddef.h>
 
+#include "perturb/error.h"
+
 /* The file name of `path` without its directory and without `suffix` (e.g.
  * ".csv"), truncated to fit `size` bytes: a dataset's default name. */
 void pt_path_stem(const char *path, const char *suffix, char *out, size_t size);
+
+/* The number of solution entries E of a shortest-path solver on a grid of
+ * rows × cols vertices: "grid_path" (vertex costs) rows·cols, "dag_path"
+ * (right then down edges) rows(cols − 1) + (rows − 1)cols; 0 for another
+ * solver name or a grid below 2 × 2. */
+size_t pt_paths_entries(const char *solver, size_t rows, size_t cols);
+
+/* Checks the parts of a shortest-path dataset that the loader and the
+ * writer share: the solver and grid give d entries, Y holds 0/1 values, and
+ * costs (when present) are finite and non-negative, naming `origin`, the
+ * row and the entry. PT_EFORMAT or PT_EDOM with one line. */
+pt_status pt_paths_check_rows(const char *fn, const char *origin, const char *solver, size_t rows, size_t cols,
+                              size_t n, size_t d, const double *Y, const double *costs, size_t first_row);
 
 #endif

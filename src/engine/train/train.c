@@ -27,6 +27,7 @@
 #include "perturb/rng.h"
 #include "train/ridge.h"
 #include "loss/loss.h"
+#include "data/synthetic.h"
 #include "task/task.h"
 #include "io/runfile.h"
 
@@ -35,17 +36,17 @@
 /* Everything a run reads from the configuration. */
 typedef struct settings {
   const char *train_path, *test_path, *model_kind, *noise, *perturbation, *optim_kind, *schedule, *dataset, *csv_dir;
-  double test_fraction, sigma, l2, epsilon, lambda, lr, momentum, beta1, beta2, adam_eps;
-  int64_t n, labels, features, synth_seed, samples, epochs, min_steps, batch, seed, checkpoint_every, eval_every;
+  double test_fraction, l2, epsilon, lambda, lr, momentum, beta1, beta2, adam_eps;
+  int64_t samples, epochs, min_steps, batch, seed, checkpoint_every, eval_every;
   int64_t instance_groups, sample_groups, shard_size;
   int64_t folds, fold, inner_folds, inner_fold, split_seed;
   int standardize, test_loss;
-  int synth_per_label;
   const pt_loss_type *loss;
+  const pt_config *cfg; /* the [synthetic] section is read by its generator */
 } settings;
 
 static pt_status read_settings(const pt_config *c, settings *s) {
-  const char *synth_kind, *loss;
+  const char *loss;
   PT_TRY(pt_config_get_string(c, "data.train", &s->train_path));
   PT_TRY(pt_config_get_string(c, "data.test", &s->test_path));
   PT_TRY(pt_config_get_double(c, "data.test_fraction", &s->test_fraction));
@@ -57,12 +58,7 @@ static pt_status read_settings(const pt_config *c, settings *s) {
   PT_TRY(pt_config_get_int(c, "data.inner_fold", &s->inner_fold));
   PT_TRY(pt_config_get_int(c, "data.split_seed", &s->split_seed));
   PT_TRY(pt_config_get_bool(c, "data.standardize", &s->standardize));
-  PT_TRY(pt_config_get_string(c, "synthetic.kind", &synth_kind));
-  PT_TRY(pt_config_get_int(c, "synthetic.n", &s->n));
-  PT_TRY(pt_config_get_int(c, "synthetic.labels", &s->labels));
-  PT_TRY(pt_config_get_int(c, "synthetic.features", &s->features));
-  PT_TRY(pt_config_get_double(c, "synthetic.sigma", &s->sigma));
-  PT_TRY(pt_config_get_int(c, "synthetic.seed", &s->synth_seed));
+  s->cfg = c;
   PT_TRY(pt_config_get_string(c, "model.kind", &s->model_kind));
   PT_TRY(pt_config_get_double(c, "model.l2", &s->l2));
   PT_TRY(pt_config_get_string(c, "loss.kind", &loss));
@@ -88,7 +84,6 @@ static pt_status read_settings(const pt_config *c, settings *s) {
   PT_TRY(pt_config_get_int(c, "dist.sample_groups", &s->sample_groups));
   PT_TRY(pt_config_get_int(c, "dist.shard_size", &s->shard_size));
   PT_TRY(pt_config_get_bool(c, "train.test_loss", &s->test_loss));
-  s->synth_per_label = strcmp(synth_kind, "per_label") == 0;
   s->loss = pt_loss_type_by_name(loss);
   if (s->loss == NULL) return pt_error(PT_ECONFIG, "loss.kind = %s: no such loss", loss);
   return PT_OK;
@@ -118,9 +113,7 @@ static pt_status load_all(const settings *s, MPI_Comm comm, pt_dataset **all) {
     else
       st = pt_dataset_import_csv(path, all);
   } else {
-    const pt_synthetic_params sp = {s->synth_per_label, (size_t)s->n, (size_t)s->labels, (size_t)s->features,
-                                    s->sigma, (uint64_t)s->synth_seed};
-    st = pt_dataset_synthetic(&sp, all);
+    st = pt_synthetic_from_config(s->cfg, all);
   }
   return pt_dist_agree(comm, st);
 }
