@@ -177,7 +177,7 @@ static void test_round_trip(void) {
   if (sol == NULL) return;
   for (size_t k = 0; k < 6 * 3; k++) sol->X[k] = 0.5 * (double)k - 2.0;
   for (size_t k = 0; k < 6 * 4; k++) sol->Y[k] = (double)(k % 5) / 3.0; /* not a ranking nor one-hot */
-  snprintf(sol->task, sizeof sol->task, "%s", "shortest_path");
+  snprintf(sol->task, sizeof sol->task, "%s", "my_solver");
   snprintf(sol->name, sizeof sol->name, "%s", "paths");
   snprintf(sol->source, sizeof sol->source, "%s", "here");
   round_trip("solution.h5", sol);
