@@ -8,7 +8,8 @@ import h5py
 import numpy as np
 
 FIELDS = ["epoch", "step", "train_loss", "test_spearman", "test_exact", "train_spearman", "train_exact", "test_loss",
-          "train_accuracy", "test_accuracy"]
+          "train_accuracy", "test_accuracy", "test_optimal", "test_cost_ratio", "test_regret", "train_optimal",
+          "train_cost_ratio", "train_regret"]
 
 
 def load(path):

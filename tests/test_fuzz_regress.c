@@ -43,7 +43,8 @@ static void write_run(const char *path) {
   s.model = m;
   s.optim = o;
   for (int k = 1; k <= 2; k++) {
-    const pt_metrics_row row = {k, 2 * k, 0.5 * k, 1.0, 0.5, 0.25, 100.0, 0.5, 0.25, NAN, NAN, NAN};
+    const pt_metrics_row row = {k,   2 * k, 0.5 * k, 1.0, 0.5, 0.25, 100.0, 0.5, 0.25,
+                                NAN, NAN,   NAN,     NAN, NAN, NAN,  NAN,   NAN, NAN};
     CHECK_OK(pt_run_add_metrics(&s, &row));
   }
   CHECK_OK(pt_runfile_write(path, &s));

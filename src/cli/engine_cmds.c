@@ -373,7 +373,8 @@ typedef struct eval_ctx {
 
 static pt_status eval_visit(void *vctx, size_t i, const double *theta) {
   eval_ctx *c = vctx;
-  return pt_eval_add(c->task, c->ds->d, theta, c->ds->Y + i * c->ds->d, c->order, c->scratch, c->sums);
+  const double *cost = c->ds->costs ? c->ds->costs + i * c->ds->d : NULL;
+  return pt_eval_add(c->task, c->ds->d, theta, c->ds->Y + i * c->ds->d, cost, c->order, c->scratch, c->sums);
 }
 
 /* The task's metric sums of `model` on `ds`, summed over ranks (integers and
@@ -419,8 +420,8 @@ static pt_status eval_config(const char *path, pt_config **cfg) {
 /* "name M.MMMM" pieces of the metrics the task reports. */
 static void eval_line(const pt_task *t, const pt_eval_sums *sums, size_t n, char *buf, size_t size, int json,
                       const char *prefix) {
-  double spearman, exact, accuracy;
-  pt_eval_metrics(t, sums, n, &spearman, &exact, &accuracy);
+  const pt_eval_values v = pt_eval_metrics(t, sums, n);
+  const double spearman = v.spearman, exact = v.exact, accuracy = v.accuracy;
   buf[0] = '\0';
   size_t used = 0;
   if ((t->metrics & PT_METRIC_RANKING) && json)
@@ -429,9 +430,15 @@ static void eval_line(const pt_task *t, const pt_eval_sums *sums, size_t n, char
   else if (t->metrics & PT_METRIC_RANKING)
     used += (size_t)snprintf(buf + used, size - used, ", Spearman %.6f, exact %.4f", spearman, exact);
   if ((t->metrics & PT_METRIC_ACCURACY) && used < size && json)
-    snprintf(buf + used, size - used, ",\"%saccuracy\":%.17g", prefix, accuracy);
+    used += (size_t)snprintf(buf + used, size - used, ",\"%saccuracy\":%.17g", prefix, accuracy);
   else if ((t->metrics & PT_METRIC_ACCURACY) && used < size)
-    snprintf(buf + used, size - used, ", accuracy %.4f", accuracy);
+    used += (size_t)snprintf(buf + used, size - used, ", accuracy %.4f", accuracy);
+  if ((t->metrics & PT_METRIC_PATH) && used < size && json)
+    snprintf(buf + used, size - used, ",\"%soptimal\":%.17g,\"%scost_ratio\":%.17g,\"%sregret\":%.17g", prefix,
+             v.optimal, prefix, v.cost_ratio, prefix, v.regret);
+  else if ((t->metrics & PT_METRIC_PATH) && used < size)
+    snprintf(buf + used, size - used, ", optimal paths %.4f, cost ratio %.6f, regret %.6f", v.optimal, v.cost_ratio,
+             v.regret);
 }
 
 /* The run's own training and test parts, rebuilt from its stored

@@ -52,7 +52,8 @@ pt_status pt_dataset_grid_paths(const pt_grid_paths_params *gp, pt_dataset **out
   PT_CHECK_PTR(fn, out);
   *out = NULL;
   PT_CHECK_PTR(fn, gp);
-  if (gp->grid < 2) return pt_error(PT_EINVAL, "%s: a %zu x %zu grid is too small (at least 2 x 2)", fn, gp->grid, gp->grid);
+  if (gp->grid < 2)
+    return pt_error(PT_EINVAL, "%s: a %zu x %zu grid is too small (at least 2 x 2)", fn, gp->grid, gp->grid);
   if (gp->deg < 1) return pt_error(PT_EINVAL, "%s: the polynomial degree deg = %d must be >= 1", fn, gp->deg);
   if (!(gp->noise_halfwidth >= 0 && gp->noise_halfwidth < 1))
     return pt_error(PT_EINVAL, "%s: the noise half-width %g must be in [0, 1) (costs must stay positive)", fn,
@@ -157,12 +158,14 @@ pt_status pt_dataset_warcraft(const pt_warcraft_params *wp, pt_dataset **out) {
   PT_CHECK_PTR(fn, out);
   *out = NULL;
   PT_CHECK_PTR(fn, wp);
-  if (wp->grid < 2) return pt_error(PT_EINVAL, "%s: a %zu x %zu map is too small (at least 2 x 2)", fn, wp->grid, wp->grid);
+  if (wp->grid < 2)
+    return pt_error(PT_EINVAL, "%s: a %zu x %zu map is too small (at least 2 x 2)", fn, wp->grid, wp->grid);
   if (wp->cell_pixels < 1 || wp->cell_pixels > 64)
     return pt_error(PT_EINVAL, "%s: %zu pixels per cell: want 1 to 64", fn, wp->cell_pixels);
   if (wp->n < 1) return pt_error(PT_EINVAL, "%s: n must be >= 1", fn);
   const size_t k = wp->grid, s = wp->cell_pixels, side = k * s, E = k * k, p = 3 * side * side;
-  if (wp->n > SIZE_MAX / 8 / p) return pt_error(PT_EINVAL, "%s: %zu maps of %zu pixels do not fit in memory", fn, wp->n, p);
+  if (wp->n > SIZE_MAX / 8 / p)
+    return pt_error(PT_EINVAL, "%s: %zu maps of %zu pixels do not fit in memory", fn, wp->n, p);
   pt_dataset *ds = NULL;
   PT_TRY(alloc_paths(fn, wp->n, E, p, "grid_path", k, k, &ds));
   ds->channels = 3;

@@ -16,7 +16,7 @@
 #include "perturb/version.h"
 
 #define RUN_FORMAT "perturb-run"
-#define RUN_FORMAT_VERSION 3
+#define RUN_FORMAT_VERSION 4
 
 pt_status pt_run_add_metrics(pt_run_state *s, const pt_metrics_row *row) {
   if (s->nmetrics == s->cap_metrics) {
@@ -45,6 +45,12 @@ static hid_t metrics_type(void) {
   H5Tinsert(t, "test_loss", HOFFSET(pt_metrics_row, test_loss), H5T_NATIVE_DOUBLE);
   H5Tinsert(t, "train_accuracy", HOFFSET(pt_metrics_row, train_accuracy), H5T_NATIVE_DOUBLE);
   H5Tinsert(t, "test_accuracy", HOFFSET(pt_metrics_row, test_accuracy), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t, "test_optimal", HOFFSET(pt_metrics_row, test_optimal), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t, "test_cost_ratio", HOFFSET(pt_metrics_row, test_cost_ratio), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t, "test_regret", HOFFSET(pt_metrics_row, test_regret), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t, "train_optimal", HOFFSET(pt_metrics_row, train_optimal), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t, "train_cost_ratio", HOFFSET(pt_metrics_row, train_cost_ratio), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t, "train_regret", HOFFSET(pt_metrics_row, train_regret), H5T_NATIVE_DOUBLE);
   return t;
 }
 
@@ -360,8 +366,10 @@ static pt_status read_contents(hid_t file, const char *path, pt_run_state *s) {
     } else {
       /* HDF5 converts the columns the file has and leaves the others as they
        * are: an older file (no train_ columns: version 1; no loss and
-       * accuracy columns: version 2) reads them as NaN */
-      const pt_metrics_row nan_row = {0, 0, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+       * accuracy columns: version 2; no path columns: version 3) reads them
+       * as NaN */
+      const pt_metrics_row nan_row = {0, 0, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN,
+                                      NAN, NAN, NAN, NAN, NAN, NAN};
       for (hssize_t k = 0; k < n; k++) s->metrics[k] = nan_row;
       if (H5Dread(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->metrics) < 0)
         st = pt_error(PT_EFORMAT, "%s: cannot read /metrics", path);

@@ -1,6 +1,6 @@
 /* runfile.h (internal): the HDF5 run file of one training run.
  *
- * Layout (format "perturb-run", version 3):
+ * Layout (format "perturb-run", version 4):
  *   attributes on /: format, format_version, perturb_version, git_commit,
  *     nranks, instance_groups, sample_groups, complete (0/1), status
  *     ("running" or "complete"), epochs_done, config (the resolved INI text)
@@ -10,7 +10,10 @@
  *                four rank metrics NaN on epochs without evaluation; version
  *                1 files lack the train_ columns, and read them as NaN),
  *                test_loss, train_accuracy, test_accuracy (version 3; NaN
- *                where they do not apply, and in older files)
+ *                where they do not apply, and in older files),
+ *                test_optimal, test_cost_ratio, test_regret, train_optimal,
+ *                train_cost_ratio, train_regret (version 4: shortest paths
+ *                with known costs; NaN elsewhere and in older files)
  *     data_fingerprint ("fnv1a64:" and 16 hex digits: FNV-1a over the
  *     training and test parts' shapes, X and Y, in split order, before
  *     standardisation; absent in older files)
@@ -57,6 +60,13 @@ typedef struct pt_metrics_row {
   double train_accuracy;            /* share of training instances whose solution is the target (NaN: the
                                        task has no accuracy, or not evaluated this epoch) */
   double test_accuracy;             /* likewise on the test part */
+  double test_optimal;              /* share of test paths whose true cost is the optimal one (NaN: the task
+                                       has no costs, or not evaluated this epoch) */
+  double test_cost_ratio;           /* mean over test instances of the predicted path's true cost / the optimum */
+  double test_regret;               /* Σ(predicted path's cost − optimum) / Σ optimum over the test part */
+  double train_optimal;             /* test_optimal on the training part */
+  double train_cost_ratio;          /* test_cost_ratio on the training part */
+  double train_regret;              /* test_regret on the training part */
 } pt_metrics_row;
 
 typedef struct pt_run_state {

@@ -408,7 +408,7 @@ static pt_status write_description(hid_t file, const sweep_plan *p, int complete
 
 /* Byte layout of a /summary row: index, one string pointer per axis, then the
  * metrics (all 8-byte fields: no padding). */
-enum { SUMMARY_METRICS = 9 };
+enum { SUMMARY_METRICS = 15 };
 static size_t summary_row_size(const sweep_plan *p) {
   return sizeof(int64_t) + p->naxes * sizeof(char *) + SUMMARY_METRICS * sizeof(double);
 }
@@ -418,7 +418,8 @@ static pt_status write_summary(hid_t file, const sweep_plan *p, const unsigned c
   /* columns added later go last, so that tables read by position keep their meaning */
   static const char *const metric_names[SUMMARY_METRICS] = {
     "train_loss",     "test_spearman", "test_exact",     "wall_seconds", "train_spearman",
-    "train_exact",    "test_loss",     "train_accuracy", "test_accuracy"};
+    "train_exact",    "test_loss",     "train_accuracy", "test_accuracy", "test_optimal",
+    "test_cost_ratio", "test_regret", "train_optimal", "train_cost_ratio", "train_regret"};
   hid_t str = H5Tcopy(H5T_C_S1);
   H5Tset_size(str, H5T_VARIABLE);
   H5Tset_cset(str, H5T_CSET_UTF8);
@@ -455,7 +456,8 @@ static pt_status write_point(hid_t points, const sweep_plan *p, const char *dir,
     const char *value = point_value(p, index, a);
     memcpy(row + sizeof(int64_t) + a * sizeof(char *), &value, sizeof value);
   }
-  double metrics[SUMMARY_METRICS] = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+  double metrics[SUMMARY_METRICS];
+  for (int m = 0; m < SUMMARY_METRICS; m++) metrics[m] = NAN;
 
   hid_t g = H5Gcreate2(points, gname, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (g < 0) return pt_error(PT_EIO, "%s: cannot create /points/%s", path, gname);
@@ -485,6 +487,12 @@ static pt_status write_point(hid_t points, const sweep_plan *p, const char *dir,
     metrics[6] = last->test_loss;
     metrics[7] = last->train_accuracy;
     metrics[8] = last->test_accuracy;
+    metrics[9] = last->test_optimal;
+    metrics[10] = last->test_cost_ratio;
+    metrics[11] = last->test_regret;
+    metrics[12] = last->train_optimal;
+    metrics[13] = last->train_cost_ratio;
+    metrics[14] = last->train_regret;
     *complete = st == PT_OK;
   }
   if (st == PT_OK) st = pt_h5_write_attr_int(g, "complete", *complete, path);

@@ -96,8 +96,27 @@ pt_status pt_accuracy_counts(pt_model *m, const pt_task *t, const pt_dataset *ds
   return PT_OK;
 }
 
-pt_status pt_eval_add(const pt_task *t, size_t d, const double *theta, const double *y, size_t *order,
-                      double *scratch, pt_eval_sums *sums) {
+pt_status pt_path_add(const pt_task *t, const double *theta, const double *cost, pt_path_sums *sums) {
+  const size_t d = pt_solver_dim(t->solver);
+  double *yhat = t->work, *neg = yhat + d, *yopt = neg + d;
+  PT_TRY(pt_solver_solve(t->solver, theta, yhat));
+  for (size_t j = 0; j < d; j++) neg[j] = -cost[j];
+  PT_TRY(pt_solver_solve(t->solver, neg, yopt));
+  double pred = 0.0, opt = 0.0;
+  for (size_t j = 0; j < d; j++) {
+    pred += cost[j] * yhat[j];
+    opt += cost[j] * yopt[j];
+  }
+  if (!(opt > 0))
+    return pt_error(PT_EDOM, "the optimal path costs %g: cost ratios and regret need positive optima", opt);
+  sums->optimal += fabs(pred - opt) <= 1e-9 * opt;
+  PT_TRY(pt_exact_sum_add(&sums->ratio, pred / opt));
+  PT_TRY(pt_exact_sum_add(&sums->excess, pred - opt));
+  return pt_exact_sum_add(&sums->opt, opt);
+}
+
+pt_status pt_eval_add(const pt_task *t, size_t d, const double *theta, const double *y, const double *cost,
+                      size_t *order, double *scratch, pt_eval_sums *sums) {
   if (t->metrics & PT_METRIC_RANKING) {
     int ex;
     PT_TRY(pt_exact_sum_add(&sums->rank.spearman, ldexp(pt_spearman(d, theta, y, order, &ex), SPEARMAN_SCALE)));
@@ -108,6 +127,7 @@ pt_status pt_eval_add(const pt_task *t, size_t d, const double *theta, const dou
     PT_TRY(pt_task_accuracy_hit(t, theta, y, scratch, &hit));
     sums->hits += hit;
   }
+  if (t->metrics & PT_METRIC_PATH) PT_TRY(pt_path_add(t, theta, cost, &sums->path));
   return PT_OK;
 }
 
@@ -115,9 +135,14 @@ void pt_eval_sums_allreduce(pt_eval_sums *sums, size_t count, MPI_Comm comm) {
   MPI_Allreduce(MPI_IN_PLACE, sums, (int)(count * sizeof *sums / sizeof(int64_t)), MPI_INT64_T, MPI_SUM, comm);
 }
 
-void pt_eval_metrics(const pt_task *t, const pt_eval_sums *sums, size_t n, double *spearman, double *exact,
-                     double *accuracy) {
-  *spearman = *exact = *accuracy = NAN;
-  if (t->metrics & PT_METRIC_RANKING) pt_rank_metrics(&sums->rank, n, spearman, exact);
-  if (t->metrics & PT_METRIC_ACCURACY) *accuracy = (double)sums->hits / (double)n;
+pt_eval_values pt_eval_metrics(const pt_task *t, const pt_eval_sums *sums, size_t n) {
+  pt_eval_values v = {NAN, NAN, NAN, NAN, NAN, NAN};
+  if (t->metrics & PT_METRIC_RANKING) pt_rank_metrics(&sums->rank, n, &v.spearman, &v.exact);
+  if (t->metrics & PT_METRIC_ACCURACY) v.accuracy = (double)sums->hits / (double)n;
+  if (t->metrics & PT_METRIC_PATH) {
+    v.optimal = (double)sums->path.optimal / (double)n;
+    v.cost_ratio = pt_exact_sum_value(&sums->path.ratio) / (double)n;
+    v.regret = pt_exact_sum_value(&sums->path.excess) / pt_exact_sum_value(&sums->path.opt);
+  }
+  return v;
 }

@@ -67,27 +67,48 @@ pt_status pt_task_accuracy_hit(const pt_task *t, const double *theta, const doub
 pt_status pt_accuracy_counts(pt_model *m, const pt_task *t, const pt_dataset *ds, size_t begin, size_t end,
                              double *theta, double *scratch, int64_t *hits);
 
+/* The sums behind the path metrics (PT_METRIC_PATH) of some instances. */
+typedef struct pt_path_sums {
+  int64_t optimal;     /* #{i : the predicted path's true cost is the optimum, to 1e-9 relative} */
+  pt_exact_sum ratio;  /* Σ_i cost(ŷ_i) / opt_i */
+  pt_exact_sum excess; /* Σ_i cost(ŷ_i) − opt_i */
+  pt_exact_sum opt;    /* Σ_i opt_i */
+} pt_path_sums;
+
+/* Adds one instance to the path sums: the path ŷ = y*(θ) (no noise) and the
+ * optimal one y*(−c) for the true costs c[0..d), cost(y) = ⟨c, y⟩. Uses the
+ * task's solver and its workspace t->work (3d doubles). PT_EDOM for an
+ * optimum of cost 0 (a ratio without meaning) or a solver's failure. Local. */
+pt_status pt_path_add(const pt_task *t, const double *theta, const double *cost, pt_path_sums *sums);
+
 /* The sums behind all the metrics of some instances: plain int64_t fields,
  * so that an array of them is summed over ranks as one int64 array, exactly. */
 typedef struct pt_eval_sums {
   pt_rank_sums rank;  /* PT_METRIC_RANKING */
   int64_t hits;       /* PT_METRIC_ACCURACY: instances whose solution equals the target */
+  pt_path_sums path;  /* PT_METRIC_PATH */
   pt_exact_sum loss;  /* the loss, when the caller adds it */
 } pt_eval_sums;
 
-/* Adds the task's metrics of one instance with scores theta[0..d) and target
- * y to *sums. `order` (d indices) and `scratch` (d doubles) are scratch.
- * Local; fails as pt_task_accuracy_hit does. */
-pt_status pt_eval_add(const pt_task *t, size_t d, const double *theta, const double *y, size_t *order,
-                      double *scratch, pt_eval_sums *sums);
+/* The metrics of some instances (NaN for those the task does not report). */
+typedef struct pt_eval_values {
+  double spearman, exact;            /* PT_METRIC_RANKING */
+  double accuracy;                   /* PT_METRIC_ACCURACY */
+  double optimal, cost_ratio, regret; /* PT_METRIC_PATH */
+} pt_eval_values;
+
+/* Adds the task's metrics of one instance with scores theta[0..d), target
+ * y and true costs `cost` (NULL when the data have none) to *sums. `order`
+ * (d indices) and `scratch` (d doubles) are scratch. Local; fails as
+ * pt_task_accuracy_hit and pt_path_add do. */
+pt_status pt_eval_add(const pt_task *t, size_t d, const double *theta, const double *y, const double *cost,
+                      size_t *order, double *scratch, pt_eval_sums *sums);
 
 /* Sums sums[0..count) over the ranks of comm, in place: one MPI_Allreduce.
  * Collective. */
 void pt_eval_sums_allreduce(pt_eval_sums *sums, size_t count, MPI_Comm comm);
 
-/* The metrics of n instances from their summed sums into *spearman, *exact,
- * *accuracy: NaN for those the task does not report. Local. */
-void pt_eval_metrics(const pt_task *t, const pt_eval_sums *sums, size_t n, double *spearman, double *exact,
-                     double *accuracy);
+/* The metrics of n instances from their summed sums. Local. */
+pt_eval_values pt_eval_metrics(const pt_task *t, const pt_eval_sums *sums, size_t n);
 
 #endif

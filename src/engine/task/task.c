@@ -23,13 +23,14 @@ const pt_task_type *pt_task_type_by_name(const char *name) {
 /* The task.kind that `auto` means for the data: their own task attribute,
  * when a built-in task knows how such data encode their targets. */
 static pt_status auto_kind(const pt_dataset *train, const char *origin, const char **kind) {
-  if (strcmp(train->task, "ranking") == 0 || strcmp(train->task, "classification") == 0) {
+  if (strcmp(train->task, "ranking") == 0 || strcmp(train->task, "classification") == 0 ||
+      strcmp(train->task, "shortest_path") == 0) {
     *kind = train->task;
     return PT_OK;
   }
   return pt_error(PT_ECONFIG,
-                  "'%s' is a '%s' dataset, which task.kind = auto cannot train (it knows ranking and "
-                  "classification data): set task.kind, e.g. task.kind = plugin with task.plugin = the "
+                  "'%s' is a '%s' dataset, which task.kind = auto cannot train (it knows ranking, "
+                  "classification and shortest_path data): set task.kind, e.g. task.kind = plugin with task.plugin = the "
                   "library of its solver",
                   origin, train->task);
 }
@@ -55,7 +56,7 @@ pt_status pt_task_from_config(const pt_config *cfg, const pt_dataset *train, con
   if (st == PT_OK && (t->solver == NULL || pt_solver_dim(t->solver) != train->d))
     st = pt_error(PT_EINVAL, "task %s: its solver has dimension %zu, the data (%s) %zu", type->name,
                   t->solver ? pt_solver_dim(t->solver) : 0, origin, train->d);
-  if (st == PT_OK && (t->metrics & ~(unsigned)(PT_METRIC_RANKING | PT_METRIC_ACCURACY)) != 0)
+  if (st == PT_OK && (t->metrics & ~(unsigned)(PT_METRIC_RANKING | PT_METRIC_ACCURACY | PT_METRIC_PATH)) != 0)
     st = pt_error(PT_EINVAL, "task %s: unknown metric bits 0x%x", type->name, t->metrics);
   if (st != PT_OK) {
     pt_task_free(&t);
@@ -82,6 +83,7 @@ void pt_task_free(pt_task **t) {
   if (t == NULL || *t == NULL) return;
   if ((*t)->type->release != NULL) (*t)->type->release(*t);
   pt_solver_free(&(*t)->solver);
+  free((*t)->work);
   free(*t);
   *t = NULL;
 }

@@ -5,6 +5,7 @@
  * |----------------|------------------------------------------|-------------------|------------------|
  * | ranking        | /ranks (1 = top), Y = d − rank           | ranking           | Spearman, exact  |
  * | classification | /labels in 0..classes−1, Y one-hot       | argmax            | accuracy         |
+ * | shortest_path  | /Y paths, /costs true costs (optional)   | grid_path or dag_path, from the data's attributes | optimal, cost ratio, regret (accuracy without costs) |
  * | plugin         | /Y in the solver's embedding             | the user's, from a shared library (perturb/plugin.h) | what the plugin says |
  *
  * Each task is one file in this folder and one line in task/types.h. */
@@ -23,6 +24,10 @@
  * y*(θ) equals the target y (for classification: the accuracy). */
 #define PT_METRIC_RANKING PT_PLUGIN_METRIC_RANKING
 #define PT_METRIC_ACCURACY PT_PLUGIN_METRIC_ACCURACY
+/* PT_METRIC_PATH: shortest paths with known true costs c: the share of
+ * predicted paths y*(θ) whose cost ⟨c, y*(θ)⟩ is the optimal ⟨c, y*(−c)⟩, the
+ * mean cost ratio and the normalised regret (metrics.h). Not a plug-in bit. */
+#define PT_METRIC_PATH 0x100u
 
 typedef struct pt_task pt_task;
 
@@ -46,6 +51,7 @@ struct pt_task {
   pt_solver *solver; /* owned */
   unsigned metrics;  /* PT_METRIC_* bits */
   void *handle;      /* the plugin's library (plugin) */
+  double *work;      /* owned; a task's scratch for its metrics (shortest_path: 3d doubles), or NULL */
 };
 
 #define PT_TASK_DECLARE(name) extern const pt_task_type pt_task_##name;

@@ -8,6 +8,7 @@
 #define PT_TASK_TYPES(X) \
   X(ranking)             \
   X(classification)      \
+  X(shortest_path)       \
   X(plugin)
 
 #endif

@@ -454,10 +454,10 @@ static pt_status eval_row(void *ctx, size_t i, const double *theta) {
   eval_visit *v = ctx;
   run *r = v->r;
   const double *y = v->ds->Y + i * r->d;
-  PT_TRY(pt_eval_add(r->task, r->d, theta, y, r->buf.rank_order, r->buf.yone, v->sums));
+  const double *cost = v->ds->costs ? v->ds->costs + i * r->d : NULL;
+  PT_TRY(pt_eval_add(r->task, r->d, theta, y, cost, r->buf.rank_order, r->buf.yone, v->sums));
   if (!v->with_loss) return PT_OK;
   /* the whole loss of the instance: all samples, this rank leading */
-  const double *cost = v->ds->costs ? v->ds->costs + i * r->d : NULL;
   PT_TRY(r->s.loss->gradient(&r->lc, theta, y, cost, TEST_ID_BASE + i, 0, r->M, 1, r->buf.yone_g, &v->sums->loss));
   return PT_OK;
 }
@@ -483,8 +483,20 @@ static pt_status evaluate(run *r, uint64_t epoch, MPI_Comm comm, pt_metrics_row 
   }
   PT_TRY(pt_dist_agree(comm, at_step(r, epoch, st)));
   pt_eval_sums_allreduce(sums, 2, comm);
-  pt_eval_metrics(r->task, &sums[0], r->test->n, &row->test_spearman, &row->test_exact, &row->test_accuracy);
-  pt_eval_metrics(r->task, &sums[1], r->train->n, &row->train_spearman, &row->train_exact, &row->train_accuracy);
+  const pt_eval_values test = pt_eval_metrics(r->task, &sums[0], r->test->n);
+  const pt_eval_values train = pt_eval_metrics(r->task, &sums[1], r->train->n);
+  row->test_spearman = test.spearman;
+  row->test_exact = test.exact;
+  row->test_accuracy = test.accuracy;
+  row->test_optimal = test.optimal;
+  row->test_cost_ratio = test.cost_ratio;
+  row->test_regret = test.regret;
+  row->train_spearman = train.spearman;
+  row->train_exact = train.exact;
+  row->train_accuracy = train.accuracy;
+  row->train_optimal = train.optimal;
+  row->train_cost_ratio = train.cost_ratio;
+  row->train_regret = train.regret;
   row->test_loss = r->s.test_loss ? pt_exact_sum_value(&sums[0].loss) / (double)r->test->n : NAN;
   return PT_OK;
 }
@@ -506,23 +518,32 @@ static const char *json_number(double v, char buf[32]) {
 static void report(const run *r, const pt_metrics_row *row, int json, double left) {
   const int64_t epochs = r->s.loss->closed_form ? 1 : r->s.epochs;
   if (json) {
-    char b[8][32];
+    char b[14][32];
     printf("{\"epoch\":%lld,\"step\":%lld,\"wall_seconds\":%.6g,\"train_loss\":%s,\"test_spearman\":%s,"
            "\"test_exact\":%s,\"train_spearman\":%s,\"train_exact\":%s,\"label_perturbations_per_s\":%.6g,"
-           "\"test_loss\":%s,\"train_accuracy\":%s,\"test_accuracy\":%s}\n",
+           "\"test_loss\":%s,\"train_accuracy\":%s,\"test_accuracy\":%s,\"test_optimal\":%s,"
+           "\"test_cost_ratio\":%s,\"test_regret\":%s,\"train_optimal\":%s,\"train_cost_ratio\":%s,"
+           "\"train_regret\":%s}\n",
            (long long)row->epoch, (long long)row->step, row->wall_seconds, json_number(row->train_loss, b[0]),
            json_number(row->test_spearman, b[1]), json_number(row->test_exact, b[2]),
            json_number(row->train_spearman, b[3]), json_number(row->train_exact, b[4]),
            row->label_perturbations_per_s, json_number(row->test_loss, b[5]), json_number(row->train_accuracy, b[6]),
-           json_number(row->test_accuracy, b[7]));
+           json_number(row->test_accuracy, b[7]), json_number(row->test_optimal, b[8]),
+           json_number(row->test_cost_ratio, b[9]), json_number(row->test_regret, b[10]),
+           json_number(row->train_optimal, b[11]), json_number(row->train_cost_ratio, b[12]),
+           json_number(row->train_regret, b[13]));
   }
   FILE *out = json ? stderr : stdout;
-  char metrics[160] = "";
+  char metrics[256] = "";
   if (r->task->metrics & PT_METRIC_RANKING)
     snprintf(metrics, sizeof metrics, "  test spearman %.4f  exact %.4f", row->test_spearman, row->test_exact);
   if (r->task->metrics & PT_METRIC_ACCURACY)
     snprintf(metrics + strlen(metrics), sizeof metrics - strlen(metrics), "  accuracy train %.4f  test %.4f",
              row->train_accuracy, row->test_accuracy);
+  if (r->task->metrics & PT_METRIC_PATH)
+    snprintf(metrics + strlen(metrics), sizeof metrics - strlen(metrics),
+             "  optimal paths train %.4f  test %.4f  test cost ratio %.4f  regret %.4f", row->train_optimal,
+             row->test_optimal, row->test_cost_ratio, row->test_regret);
   if (isfinite(row->test_loss))
     snprintf(metrics + strlen(metrics), sizeof metrics - strlen(metrics), "  test loss %.6g", row->test_loss);
   fprintf(out, "epoch %lld/%lld  loss %.6g%s  %.3g label-pert/s  elapsed %.1f s  left ~%.0f s\n",
@@ -769,7 +790,13 @@ static pt_status train_sgd(run *r, pt_run_state *state, const pt_train_options *
                           .train_exact = NAN,
                           .test_loss = NAN,
                           .train_accuracy = NAN,
-                          .test_accuracy = NAN};
+                          .test_accuracy = NAN,
+                          .test_optimal = NAN,
+                          .test_cost_ratio = NAN,
+                          .test_regret = NAN,
+                          .train_optimal = NAN,
+                          .train_cost_ratio = NAN,
+                          .train_regret = NAN};
     state->epoch = epoch + 1;
     const int last = state->epoch == r->s.epochs;
     if (last || state->epoch % r->s.eval_every == 0) st = evaluate(r, (uint64_t)epoch, comm, &row);
