@@ -20,7 +20,13 @@
  *    point, the entry point failing (status and its message), no solver,
  *    the wrong dimension, unknown metric bits, a solver that is not
  *    deterministic; the library is unloaded by pt_task_free;
- *  - task.plugin and task.plugin_options need task.kind = plugin. */
+ *  - task.plugin and task.plugin_options need task.kind = plugin;
+ *  - shortest paths: task.kind = auto takes a shortest_path dataset; the
+ *    path metrics on a 3 x 3 right/down grid by hand (an optimal and a
+ *    5-times-dearer prediction: optimal 1/2, cost ratio 3, regret 2); one
+ *    line for a /Y that forks, a vertex set that is not connected, images
+ *    that do not split into the grid's cells, and a test part without the
+ *    costs the training part has. */
 #define _GNU_SOURCE /* RTLD_NOLOAD: is a library still loaded? */
 
 #include <dlfcn.h>
@@ -124,12 +130,12 @@ static void expect_task_error(const pt_config *c, const pt_dataset *ds, const ch
 /* The table                                                                 */
 
 static void test_table(void) {
-  static const char *const names[] = {"ranking", "classification", "plugin"};
+  static const char *const names[] = {"ranking", "classification", "shortest_path", "plugin"};
   const pt_task_type *const *table = pt_task_types();
   size_t n = 0;
   while (table[n] != NULL) n++;
-  CHECK(n == 3, "3 tasks (got %zu)", n);
-  for (size_t i = 0; i < n && i < 3; i++) {
+  CHECK(n == 4, "4 tasks (got %zu)", n);
+  for (size_t i = 0; i < n && i < 4; i++) {
     CHECK(strcmp(table[i]->name, names[i]) == 0, "task %zu is %s (got %s)", i, names[i], table[i]->name);
     CHECK(pt_task_type_by_name(names[i]) == table[i], "by name: %s", names[i]);
     CHECK(table[i]->setup != NULL && table[i]->doc != NULL && table[i]->doc[0] != '\0', "%s has setup and doc",
@@ -143,7 +149,7 @@ static void test_table(void) {
   const char *choices = NULL;
   for (const pt_config_key *k = pt_config_schema(); k->section != NULL; k++)
     if (strcmp(k->section, "task") == 0 && strcmp(k->key, "kind") == 0) choices = k->choices;
-  CHECK(choices != NULL && strcmp(choices, "auto|ranking|classification|plugin") == 0,
+  CHECK(choices != NULL && strcmp(choices, "auto|ranking|classification|shortest_path|plugin") == 0,
         "task.kind choices are auto and the table (got %s)", choices ? choices : "none");
 }
 
@@ -472,6 +478,83 @@ static void test_rules(void) {
   pt_config_free(&c);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Shortest paths                                                            */
+
+/* 2 instances on a 3 x 3 dag_path grid (12 edges: right r·2+c, then down
+ * 6 + r·3 + c). Costs: the top row's right edges and the right column's down
+ * edges cost 1, the rest 5, so the optimum (right, right, down, down) costs 4
+ * and (down, down, right, right) 20. */
+static pt_dataset *dag_data(void) {
+  pt_dataset *ds = NULL;
+  CHECK_OK(pt_dataset_alloc(2, 12, 2, 0, 0, &ds));
+  if (ds == NULL) return NULL;
+  ds->costs = malloc(2 * 12 * sizeof *ds->costs);
+  snprintf(ds->task, sizeof ds->task, "%s", "shortest_path");
+  snprintf(ds->solver, sizeof ds->solver, "%s", "dag_path");
+  ds->grid_rows = ds->grid_cols = 3;
+  for (size_t i = 0; i < 2; i++) {
+    double *c = ds->costs + i * 12, *y = ds->Y + i * 12;
+    for (size_t j = 0; j < 12; j++) c[j] = 5.0;
+    c[0] = c[1] = 1.0;            /* right edges of row 0 */
+    c[6 + 2] = c[6 + 3 + 2] = 1.0; /* down edges of column 2 */
+    y[0] = y[1] = y[6 + 2] = y[6 + 3 + 2] = 1.0;
+  }
+  return ds;
+}
+
+static void test_paths(void) {
+  pt_config *c = config_with(NULL);
+  pt_dataset *ds = dag_data();
+  pt_task *t = NULL;
+  CHECK_OK(pt_task_from_config(c, ds, "dag", &t));
+  CHECK(t != NULL && t->type == &pt_task_shortest_path && t->metrics == PT_METRIC_PATH &&
+            pt_solver_dim(t->solver) == 12, "auto takes a shortest_path dataset with costs: the path metrics");
+  if (t != NULL) {
+    double good[12], bad[12];
+    for (size_t j = 0; j < 12; j++) good[j] = -ds->costs[j], bad[j] = -1.0;
+    bad[6 + 0] = bad[6 + 3] = bad[4 + 0] = bad[4 + 1] = -0.1; /* down the left column, then along the bottom */
+    pt_eval_sums sums = {0};
+    double scratch[12];
+    size_t order[12];
+    CHECK_OK(pt_eval_add(t, 12, good, ds->Y, ds->costs, order, scratch, &sums));
+    CHECK_OK(pt_eval_add(t, 12, bad, ds->Y + 12, ds->costs + 12, order, scratch, &sums));
+    const pt_eval_values v = pt_eval_metrics(t, &sums, 2);
+    CHECK(v.optimal == 0.5 && v.cost_ratio == 3.0 && v.regret == 2.0 && isnan(v.accuracy) && isnan(v.spearman),
+          "metrics by hand: optimal %g (1/2), cost ratio %g (3), regret %g (16/8 = 2)", v.optimal, v.cost_ratio,
+          v.regret);
+    pt_dataset *nocost = dag_data();
+    free(nocost->costs);
+    nocost->costs = NULL;
+    CHECK_FAILS_MSG(pt_task_check(t, nocost, "test.h5"), PT_EFORMAT, "'test.h5' has no true costs (/costs)");
+    free_data(&nocost);
+  }
+  pt_task_free(&t);
+  ds->Y[12 + 6 + 0] = 1.0; /* instance 1 forks at the first vertex */
+  expect_task_error(c, ds, "fork.h5", PT_EFORMAT, "'fork.h5': /Y row 1 is not a path of the 3 x 3 grid (dag_path", 0);
+  free_data(&ds);
+  /* a 4 x 4 vertex grid: the corners and a gap between them */
+  CHECK_OK(pt_dataset_alloc(1, 16, 3 * 8 * 8, 0, 0, &ds));
+  if (ds != NULL) {
+    snprintf(ds->task, sizeof ds->task, "%s", "shortest_path");
+    snprintf(ds->solver, sizeof ds->solver, "%s", "grid_path");
+    ds->grid_rows = ds->grid_cols = 4;
+    ds->channels = 3, ds->height = ds->width = 8;
+    for (size_t v = 0; v < 4; v++) ds->Y[v * 5] = 1.0; /* the diagonal: a path */
+    CHECK_OK(pt_task_from_config(c, ds, "maps", &t));
+    CHECK(t != NULL && t->metrics == PT_METRIC_ACCURACY, "without costs: the accuracy of the paths");
+    pt_task_free(&t);
+    ds->Y[5] = 0.0;
+    expect_task_error(c, ds, "gap.h5", PT_EFORMAT, "'gap.h5': /Y row 0 is not a path of the 4 x 4 grid (grid_path", 0);
+    ds->Y[5] = 1.0;
+    ds->height = 12, ds->width = 8, ds->p = 3 * 12 * 8;
+    expect_task_error(c, ds, "img.h5", PT_EFORMAT,
+                      "'img.h5': images of 12 x 8 pixels do not split into the 4 x 4 grid's square cells", 1);
+  }
+  free_data(&ds);
+  pt_config_free(&c);
+}
+
 int main(int argc, char **argv) {
   if (argc != 6) {
     fprintf(stderr, "usage: test_tasks PLUGIN_TOPK NO_ENTRY WRONG_DIM FAILS MISBEHAVES\n");
@@ -488,5 +571,6 @@ int main(int argc, char **argv) {
   test_plugin_topk();
   test_plugin_errors();
   test_rules();
+  test_paths();
   return pt_test_finish("test_tasks");
 }
