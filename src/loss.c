@@ -100,6 +100,9 @@ pt_status pt_loss_blackbox(pt_solver *solver, double lambda, size_t n, const dou
       const double r = yhat[j] - yi[j];
       l += r * r;
       shifted[j] = th[j] - lambda * 2.0 * r; /* θ − λ g with g = ∇_y ‖y − y_i‖² */
+      /* a solver of costs (θ ≤ 0) would refuse a negative cost the shift
+       * makes: it becomes a zero cost */
+      if (solver->type->nonpositive && shifted[j] > 0) shifted[j] = 0.0;
     }
     if (loss) loss[i] = l;
     if (grad) {

@@ -85,7 +85,7 @@ static pt_status callback_solve(const pt_solver *s, const double *theta, double 
   return PT_OK;
 }
 
-static const pt_solver_type callback_type = {"callback", 0, callback_solve, NULL, NULL};
+static const pt_solver_type callback_type = {"callback", 0, callback_solve, NULL, NULL, 0};
 
 pt_status pt_solver_callback_alloc(size_t d, pt_solve_fn solve, void *ctx, pt_solver **out) {
   PT_CHECK_PTR("pt_solver_callback_alloc", out);

@@ -14,7 +14,7 @@ static pt_status argmax_solve(const pt_solver *s, const double *theta, double *y
   return PT_OK;
 }
 
-static const pt_solver_type argmax_type = {"argmax", 1, argmax_solve, NULL, NULL};
+static const pt_solver_type argmax_type = {"argmax", 1, argmax_solve, NULL, NULL, 0};
 
 pt_status pt_solver_argmax_alloc(size_t d, pt_solver **out) {
   pt_solver proto = {0};

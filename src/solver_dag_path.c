@@ -54,7 +54,7 @@ static pt_status dag_solve(const pt_solver *s, const double *theta, double *y, v
   return PT_OK;
 }
 
-static const pt_solver_type dag_type = {"dag_path", 1, dag_solve, dag_work_size, NULL};
+static const pt_solver_type dag_type = {"dag_path", 1, dag_solve, dag_work_size, NULL, 0};
 
 pt_status pt_solver_dag_path_alloc(size_t rows, size_t cols, pt_solver **out) {
   if (out) *out = NULL;

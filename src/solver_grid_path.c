@@ -101,7 +101,7 @@ static pt_status grid_solve(const pt_solver *s, const double *theta, double *y, 
   return PT_OK;
 }
 
-static const pt_solver_type grid_type = {"grid_path", 1, grid_solve, grid_work_size, NULL};
+static const pt_solver_type grid_type = {"grid_path", 1, grid_solve, grid_work_size, NULL, 1};
 
 pt_status pt_solver_grid_path_alloc(size_t rows, size_t cols, pt_solver **out) {
   if (out) *out = NULL;

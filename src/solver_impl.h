@@ -17,6 +17,9 @@ typedef struct pt_solver_type {
    * NULL, for solvers that can add their output in place more cheaply than
    * writing it (the FY gradient's hot loop). */
   pt_status (*solve_add)(const pt_solver *s, const double *theta, double *ysum, double *value, void *work);
+  /* 1: θ must be ≤ 0 (costs θ = −c ≥ 0: Dijkstra); the blackbox loss clips
+   * its shifted θ to that range. */
+  int nonpositive;
 } pt_solver_type;
 
 struct pt_solver {

@@ -43,8 +43,8 @@ static pt_status topk_solve(const pt_solver *s, const double *theta, double *y, 
   return PT_OK;
 }
 
-static const pt_solver_type ranking_type = {"ranking", 1, ranking_solve, sort_work_size, ranking_solve_add};
-static const pt_solver_type topk_type = {"topk", 1, topk_solve, sort_work_size, NULL};
+static const pt_solver_type ranking_type = {"ranking", 1, ranking_solve, sort_work_size, ranking_solve_add, 0};
+static const pt_solver_type topk_type = {"topk", 1, topk_solve, sort_work_size, NULL, 0};
 
 pt_status pt_solver_ranking_alloc(size_t d, pt_solver **out) {
   pt_solver proto = {0};

@@ -117,7 +117,8 @@ static const expected_key expected[] = {
   {"model", "padding", PT_CONFIG_INT, "1", 0, 2, 0, NULL},
   {"model", "pool", PT_CONFIG_CHOICE, "max", 0, 0, 0, "none|max|avg"},
   {"model", "pool_size", PT_CONFIG_INT, "2", 1, 8, 0, NULL},
-  {"loss", "kind", PT_CONFIG_CHOICE, "fy", 0, 0, 0, "fy|perturbed_squared|squared|blackbox|ridge|cross_entropy"},
+  {"loss", "kind", PT_CONFIG_CHOICE, "fy", 0, 0, 0,
+   "fy|perturbed_squared|squared|blackbox|ridge|cross_entropy|spo_plus|cost_squared"},
   {"loss", "epsilon", PT_CONFIG_DOUBLE, "1.0", 0, 1e12, 1, NULL},
   {"loss", "samples", PT_CONFIG_INT, "10", 1, 1000000000, 0, NULL},
   {"loss", "noise", PT_CONFIG_CHOICE, "gaussian", 0, 0, 0, "gaussian|gumbel"},
@@ -475,7 +476,7 @@ static void test_overrides(void) {
   check_int(c, "loss.samples", 20);
   CHECK_FAILS(pt_config_set(c, "loss.kind=fyy"), PT_ECONFIG);
   CHECK_MESSAGE("override 'loss.kind=fyy': loss.kind must be one of "
-                "fy|perturbed_squared|squared|blackbox|ridge|cross_entropy (got 'fyy')");
+                "fy|perturbed_squared|squared|blackbox|ridge|cross_entropy|spo_plus|cost_squared (got 'fyy')");
   CHECK_FAILS(pt_config_set(c, "loss.kind=FY"), PT_ECONFIG); /* exact match */
   CHECK_FAILS(pt_config_set(c, "loss.kind=f"), PT_ECONFIG);  /* no prefixes */
   CHECK_FAILS(pt_config_set(c, "loss.kind=fy|squared"), PT_ECONFIG);
@@ -644,7 +645,7 @@ static void test_load_errors(void) {
   LOAD_FAILS("[loss]\nsamples = 2000000000\n", PT_ECONFIG,
              "config.ini:2: loss.samples must be an integer in 1..1000000000 (got 2000000000)");
   LOAD_FAILS("\n\n\n[loss]\nkind = fyy\n", PT_ECONFIG,
-             "config.ini:5: loss.kind must be one of fy|perturbed_squared|squared|blackbox|ridge|cross_entropy (got 'fyy')");
+             "config.ini:5: loss.kind must be one of fy|perturbed_squared|squared|blackbox|ridge|cross_entropy|spo_plus|cost_squared (got 'fyy')");
   LOAD_FAILS("[loss]\nkind = fy\nsamples = 3\nepsilon = 1\n[optim]\nlr = 1\n[loss]\nepsilon = 2\n", PT_ECONFIG,
              "config.ini:8: key 'epsilon' given twice in section [loss] (first on line 4)");
   LOAD_FAILS("[loss]\nepsilon = 1\nepsilon = 1\n", PT_ECONFIG,
@@ -865,7 +866,7 @@ static void test_rules(void) {
 
   /* control bytes in user text are escaped, long text is cut with "…" */
   LOAD_FAILS("[loss]\nkind = fy\x1b[31m\n", PT_ECONFIG,
-             "config.ini:2: loss.kind must be one of fy|perturbed_squared|squared|blackbox|ridge|cross_entropy (got 'fy\\x1b[31m')");
+             "config.ini:2: loss.kind must be one of fy|perturbed_squared|squared|blackbox|ridge|cross_entropy|spo_plus|cost_squared (got 'fy\\x1b[31m')");
   LOAD_FAILS("[loss]\nepsi\x07lon = 1\n", PT_ECONFIG,
              "config.ini:2: unknown key 'epsi\\x07lon' in section [loss] (known: kind, epsilon, samples, noise, perturbation, lambda)");
   pt_config *c = NULL;

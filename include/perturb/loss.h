@@ -56,7 +56,9 @@ pt_status pt_loss_squared(size_t n, size_t d, const double *theta, const double 
  * Blackbox gradient estimation (Vlastelica et al., 2020) for the loss
  * ‖y*(θ) − y‖²: with g = 2(y*(θ) − y), the gradient is (y*(θ) − y*(θ − λg))/λ
  * for the interpolation parameter @p lambda > 0 (θ is a maximisation input,
- * hence the sign). Uses @p solver's workspace.
+ * hence the sign). For a solver of non-negative costs (grid_path: θ = −c ≤ 0)
+ * the entries of θ − λg above 0 are set to 0 (a cost of zero) instead of
+ * being refused. Uses @p solver's workspace.
  */
 pt_status pt_loss_blackbox(pt_solver *solver, double lambda, size_t n, const double *theta,
                            const double *y, double *loss, double *grad);

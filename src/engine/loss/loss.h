@@ -27,6 +27,7 @@ typedef struct pt_loss_context {
   size_t M;                /* samples per instance (1 for losses without samples) */
   double epsilon, lambda;  /* loss.epsilon, loss.lambda */
   double *F;               /* scratch of M doubles */
+  double *work;            /* scratch of 3d doubles */
 } pt_loss_context;
 
 typedef struct pt_loss_type {

@@ -11,6 +11,8 @@
   X(squared)             \
   X(blackbox)            \
   X(ridge)               \
-  X(cross_entropy)
+  X(cross_entropy)       \
+  X(spo_plus)            \
+  X(cost_squared)
 
 #endif

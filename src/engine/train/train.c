@@ -244,6 +244,7 @@ typedef struct batch_buffers {
   double *G;         /* [B × d] per-instance gradients in θ (or sums of y*) */
   double *yone;      /* [d] one solver output */
   double *F;         /* [M] values F(θ + εZ_m) of one instance */
+  double *loss_work; /* [3d] the losses' scratch (pt_loss_context.work) */
   double *grad;      /* [nparams] */
   double *X;         /* [B × input size] the batch's inputs, gathered */
   double *yone_g;    /* [d] scratch gradient of an evaluated instance */
@@ -254,7 +255,7 @@ typedef struct batch_buffers {
 static void free_buffers(batch_buffers *b) {
   free(b->rows), free(b->ids), free(b->theta), free(b->G), free(b->yone), free(b->grad), free(b->order), free(b->X);
   free(b->yone_g), free(b->rank_order);
-  free(b->F);
+  free(b->F), free(b->loss_work);
 }
 
 static pt_status alloc_buffers(batch_buffers *b, size_t B, size_t d, size_t nparams, size_t n, size_t M, size_t in) {
@@ -267,10 +268,12 @@ static pt_status alloc_buffers(batch_buffers *b, size_t B, size_t d, size_t npar
   b->grad = malloc(nparams * sizeof *b->grad);
   b->order = malloc(n * sizeof *b->order);
   b->F = malloc(M * sizeof *b->F);
+  b->loss_work = malloc(3 * d * sizeof *b->loss_work);
   b->X = malloc(B * in * sizeof *b->X);
   b->yone_g = malloc(d * sizeof *b->yone_g);
   b->rank_order = malloc(d * sizeof *b->rank_order);
-  if (!b->rows || !b->ids || !b->theta || !b->G || !b->yone || !b->grad || !b->order || !b->F || !b->X || !b->yone_g || !b->rank_order) {
+  if (!b->rows || !b->ids || !b->theta || !b->G || !b->yone || !b->grad || !b->order || !b->F || !b->X || !b->yone_g ||
+      !b->rank_order || !b->loss_work) {
     free_buffers(b);
     return pt_error(PT_ENOMEM, "out of memory for batches of %zu instances", B);
   }
@@ -625,7 +628,8 @@ static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
                                            pt_model_input_size(r->model));
   if (st == PT_OK) {
     r->lc = (pt_loss_context){.solver = r->task->solver, .perturbed = r->perturbed, .M = r->M,
-                              .epsilon = r->s.epsilon, .lambda = r->s.lambda, .F = r->buf.F};
+                              .epsilon = r->s.epsilon, .lambda = r->s.lambda, .F = r->buf.F,
+                              .work = r->buf.loss_work};
   }
   PT_TRY(pt_dist_agree(comm, st));
   /* Ranks share a batch's rows (replicated models) or its shards; ridge has
