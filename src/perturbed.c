@@ -139,6 +139,10 @@ static inline pt_status perturb_sample(pt_perturbed *p, const double *theta, uin
   p->noise->sample(p->rng, d, z);
   if (p->kind == PT_PERTURB_ADDITIVE) {
     for (size_t j = 0; j < d; j++) w[j] = theta[j] + eps * z[j];
+    /* a solver of costs (θ ≤ 0: Dijkstra) takes a perturbed negative cost
+     * as a zero cost */
+    if (p->solver->type->nonpositive)
+      for (size_t j = 0; j < d; j++) w[j] = w[j] > 0 ? 0.0 : w[j];
     return PT_OK;
   }
   const double shift = 0.5 * eps * eps; /* E[exp(εZ)] = exp(ε²/2) */

@@ -117,6 +117,8 @@ static const expected_key expected[] = {
   {"model", "padding", PT_CONFIG_INT, "1", 0, 2, 0, NULL},
   {"model", "pool", PT_CONFIG_CHOICE, "max", 0, 0, 0, "none|max|avg"},
   {"model", "pool_size", PT_CONFIG_INT, "2", 1, 8, 0, NULL},
+  {"model", "head", PT_CONFIG_CHOICE, "dense", 0, 0, 0, "dense|cells"},
+  {"model", "output", PT_CONFIG_CHOICE, "scores", 0, 0, 0, "scores|costs|unit_costs"},
   {"loss", "kind", PT_CONFIG_CHOICE, "fy", 0, 0, 0,
    "fy|perturbed_squared|squared|blackbox|ridge|cross_entropy|spo_plus|cost_squared"},
   {"loss", "epsilon", PT_CONFIG_DOUBLE, "1.0", 0, 1e12, 1, NULL},

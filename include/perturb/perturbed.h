@@ -11,6 +11,12 @@
  *
  * (Prop. 3.1). Each is estimated by a Monte-Carlo mean over M samples.
  *
+ * Solvers of non-negative costs (grid_path, θ = −c ≤ 0): additive
+ * perturbations are cut at zero cost, w = min(θ + εZ, 0) entry-wise, so that
+ * Dijkstra sees no negative cost; the estimators are those of the function
+ * θ ↦ E[y*(min(θ + εZ, 0))], whose Jacobian Stein's identity still gives as
+ * E[y* ∇ν(Z)ᵀ]/ε (the cut is part of the solver's input map, not of the noise).
+ *
  * Multiplicative perturbations (pt_perturbed_set_perturbation()) replace
  * θ + εZ by w = θ ⊙ exp(εZ − ε²/2) with Gaussian Z: every coordinate keeps
  * its sign (costs θ = −c stay costs, which Dijkstra needs), and the factor
@@ -24,7 +30,10 @@
  * ∂u_b/∂θ_b = 1/θ_b. F_ε is convex and F_ε(θ) ≥ max_y ⟨y, θ⟩ (as E f = 1), so
  * the Fenchel–Young loss F_ε(θ) − ⟨θ, y⟩ stays non-negative, with gradient
  * ∇F_ε(θ) − y. The second-order Jacobian estimator is for additive
- * perturbations only.
+ * perturbations only. That loss is positively homogeneous, L(cθ) = cL(θ) for
+ * c > 0: a model free to scale its costs lowers it by shrinking them all
+ * towards zero rather than by ranking them, so train it with a fixed scale
+ * (or with additive noise, whose ε sets one).
  *
  * Randomness: the noise of sample m of the instance with id `ids[i]` is drawn
  * from the stream (seed, ::PT_PURPOSE_PERTURB, epoch, ids[i], m) of

@@ -58,12 +58,17 @@ pt_status pt_solver_topk_alloc(size_t d, size_t k, pt_solver **out);
  * moves, top-left to bottom-right (the Warcraft setting). The cost of a path
  * is the sum of the costs of its vertices, both ends included. θ = −cost, and
  * solving fails with #PT_EDOM if any cost is negative (θ_j > 0).
+ * Perturbed (perturb/perturbed.h), a negative perturbed cost never reaches
+ * it: additive noise θ + εZ is cut at 0 (a perturbed cost below zero counts
+ * as zero), multiplicative noise keeps every sign; the blackbox loss cuts its
+ * shifted θ the same way (perturb/loss.h).
  */
 pt_status pt_solver_grid_path_alloc(size_t rows, size_t cols, pt_solver **out);
 
 /**
  * Shortest path on a @p rows × @p cols grid graph with edge costs and moves
- * right or down, top-left to bottom-right (a DAG; costs may have any sign).
+ * right or down, top-left to bottom-right (a DAG; costs may have any sign,
+ * so perturbed costs are used as they are).
  * d = rows·(cols−1) + (rows−1)·cols; see the file comment for the edge order.
  * Ties prefer the move right: among optimal paths, the one that moves right
  * whenever a right move is still optimal.

@@ -81,6 +81,12 @@
   X("model", "pool", PT_CONFIG_CHOICE, "max", 0, 0, 0, "none|max|avg",                                         \
     "pooling after each convolution's ReLU (cnn)")                                                              \
   X("model", "pool_size", PT_CONFIG_INT, "2", 1, 8, 0, NULL, "window and stride of that pooling (cnn)")         \
+  X("model", "head", PT_CONFIG_CHOICE, "dense", 0, 0, 0, "dense|cells",                                        \
+    "end of a cnn: dense (the model.hidden layers, then d outputs) or cells (the model.hidden widths as a "     \
+    "per-cell MLP on the last maps, one output per cell: d = their height x width)")                            \
+  X("model", "output", PT_CONFIG_CHOICE, "scores", 0, 0, 0, "scores|costs|unit_costs",                         \
+    "scores: theta as the model gives it; costs: theta = -softplus(output), predicted costs > 0; unit_costs: "  \
+    "those costs scaled to mean 1 per instance (mlp, cnn)")                                                     \
   X("loss", "kind", PT_CONFIG_CHOICE, "fy", 0, 0, 0, PT_LOSS_CHOICES,                                         \
     "training loss: perturbed Fenchel-Young, perturbed squared, plain squared, blackbox or softmax "           \
     "cross_entropy; ridge: closed-form ridge regression of the target embedding, model.l2 its penalty")        \
@@ -146,6 +152,7 @@ static const pt_config_rule rules[] = {
   {"data.train", "", 1, "data.dataset", "", "give one source of training data"},
   {"task.plugin", "", 0, "task.kind", "=plugin", "only a plugin task loads a solver's library"},
   {"task.plugin_options", "", 0, "task.kind", "=plugin", "the options are for the plugin's entry point"},
+  {"model.head", "dense", 0, "model.kind", "=cnn", "the per-cell head ends a cnn"},
   {NULL, NULL, 0, NULL, NULL, NULL}};
 
 const pt_config_key *pt_config_schema(void) { return schema; }

@@ -11,6 +11,14 @@
  * (He), the last layer's N(0, 1/fan_in), from the stream (seed,
  * PT_PURPOSE_INIT, l, 0, 0); biases 0.
  *
+ * With model.head = cells the maps are not flattened: each cell of the last
+ * maps, its c channels, goes through the same small MLP (the model.hidden
+ * widths, then one output) — 1×1 convolutions — and θ has one entry per cell,
+ * row-major (d = h·w of the last maps). Its parameters are those of a dense
+ * stack from c inputs to 1 output, initialised the same way. This is the
+ * shape of the Warcraft network of the paper, whose last step averages the
+ * channels of a 12×12 map.
+ *
  * Inside, the maps of the batch are channel-major (layers.h), so that each
  * convolution of a call is one im2col and one GEMM over all its rows. */
 #include <stdlib.h>
@@ -34,6 +42,8 @@ typedef struct cnn {
   size_t nconv;
   cnn_layer layer[PT_MODEL_MAX_LAYERS];
   size_t flat;          /* inputs of the dense part: cout·h·w of the last maps */
+  int cells;            /* model.head = cells: the dense stack runs per cell (c inputs, 1 output) */
+  size_t cell_c, cell_hw; /* cells: channels and cells of the last maps */
   pt_dense_stack dense; /* its parameters from dense_off */
   size_t dense_off;
   size_t rows;          /* reserved */
@@ -102,7 +112,13 @@ static pt_status cnn_setup(pt_model *m, const char *origin) {
   }
   n->flat = c * h * w;
   n->dense_off = off;
-  pt_dense_stack_setup(&n->dense, n->flat, st->hidden, st->nhidden, m->d);
+  n->cells = st->head_cells;
+  n->cell_c = c, n->cell_hw = h * w;
+  if (n->cells && h * w != m->d)
+    return pt_error(PT_ECONFIG, "model.head = cells: the last maps have %zu x %zu = %zu cells, but %s has %zu outputs",
+                    h, w, h * w, origin, m->d);
+  if (n->cells) pt_dense_stack_setup(&n->dense, c, st->hidden, st->nhidden, 1);
+  else pt_dense_stack_setup(&n->dense, n->flat, st->hidden, st->nhidden, m->d);
   m->nparams = off + n->dense.nparams;
   return PT_OK;
 }
@@ -144,7 +160,7 @@ static pt_status cnn_reserve(pt_model *m, size_t rows) {
   CNN_ALLOC(n->dcol, rows * n->col_size);
   CNN_ALLOC(n->f, rows * n->flat);
   CNN_ALLOC(n->df, rows * n->flat);
-  if (pt_dense_stack_reserve(&n->dense, rows) != PT_OK) goto nomem;
+  if (pt_dense_stack_reserve(&n->dense, n->cells ? rows * n->cell_hw : rows) != PT_OK) goto nomem;
   n->rows = rows;
   return PT_OK;
 nomem:
@@ -180,9 +196,19 @@ static void cnn_forward(pt_model *m, const double *X, size_t first, size_t count
       pt_pool_forward(&L->pool, out, ocs, count, L->p + first * L->out_hw, n->rows * L->out_hw,
                       L->idx == NULL ? NULL : L->idx + first * L->out_hw);
   }
-  /* flatten: row r's maps [c][h·w] side by side, as the dense part wants them */
   const cnn_layer *T = &n->layer[n->nconv - 1];
   const size_t hw = T->out_hw, cs = n->rows * hw;
+  if (n->cells) {
+    /* one row of c channels per cell, row r's cells r·hw … (r + 1)·hw − 1 */
+    const size_t C = T->conv.cout;
+    for (size_t r = first; r < first + count; r++)
+      for (size_t q = 0; q < hw; q++)
+        for (size_t c = 0; c < C; c++) n->f[(r * hw + q) * C + c] = T->p[c * cs + r * hw + q];
+    pt_dense_stack_forward(&n->dense, m->params + n->dense_off, n->f + first * n->flat, first * hw, count * hw,
+                           theta + first * m->d);
+    return;
+  }
+  /* flatten: row r's maps [c][h·w] side by side, as the dense part wants them */
   for (size_t r = first; r < first + count; r++)
     for (size_t c = 0; c < T->conv.cout; c++)
       memcpy(n->f + r * n->flat + c * hw, T->p + c * cs + r * hw, hw * sizeof *n->f);
@@ -193,14 +219,21 @@ static void cnn_forward(pt_model *m, const double *X, size_t first, size_t count
 static void cnn_backward(pt_model *m, const double *X, size_t first, size_t count, const double *g, double scale,
                          double *grad) {
   cnn *n = m->impl;
-  pt_dense_stack_backward(&n->dense, m->params + n->dense_off, n->f + first * n->flat, first, count,
-                          g + first * m->d, scale, grad + n->dense_off, n->df + first * n->flat);
   const cnn_layer *T = &n->layer[n->nconv - 1];
-  {
-    const size_t hw = T->out_hw, cs = n->rows * hw;
+  const size_t thw = T->out_hw, tcs = n->rows * thw;
+  if (n->cells) {
+    const size_t C = T->conv.cout;
+    pt_dense_stack_backward(&n->dense, m->params + n->dense_off, n->f + first * n->flat, first * thw, count * thw,
+                            g + first * m->d, scale, grad + n->dense_off, n->df + first * n->flat);
+    for (size_t r = first; r < first + count; r++)
+      for (size_t q = 0; q < thw; q++)
+        for (size_t c = 0; c < C; c++) T->dp[c * tcs + r * thw + q] = n->df[(r * thw + q) * C + c];
+  } else {
+    pt_dense_stack_backward(&n->dense, m->params + n->dense_off, n->f + first * n->flat, first, count,
+                            g + first * m->d, scale, grad + n->dense_off, n->df + first * n->flat);
     for (size_t r = first; r < first + count; r++)
       for (size_t c = 0; c < T->conv.cout; c++)
-        memcpy(T->dp + c * cs + r * hw, n->df + r * n->flat + c * hw, hw * sizeof *n->df);
+        memcpy(T->dp + c * tcs + r * thw, n->df + r * n->flat + c * thw, thw * sizeof *n->df);
   }
   for (size_t l = n->nconv; l-- > 0;) {
     cnn_layer *L = &n->layer[l];

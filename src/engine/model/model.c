@@ -49,7 +49,7 @@ static pt_status parse_sizes(const char *key, const char *text, size_t *out, siz
 
 pt_status pt_model_settings_from_config(const pt_config *cfg, pt_model_settings *s) {
   memset(s, 0, sizeof *s);
-  const char *hidden, *conv, *pool;
+  const char *hidden, *conv, *pool, *head, *output;
   int64_t stride, padding, pool_size;
   PT_TRY(pt_config_get_string(cfg, "model.hidden", &hidden));
   PT_TRY(pt_config_get_string(cfg, "model.conv", &conv));
@@ -57,6 +57,12 @@ pt_status pt_model_settings_from_config(const pt_config *cfg, pt_model_settings 
   PT_TRY(pt_config_get_int(cfg, "model.stride", &stride));
   PT_TRY(pt_config_get_int(cfg, "model.padding", &padding));
   PT_TRY(pt_config_get_int(cfg, "model.pool_size", &pool_size));
+  PT_TRY(pt_config_get_string(cfg, "model.head", &head));
+  PT_TRY(pt_config_get_string(cfg, "model.output", &output));
+  s->head_cells = strcmp(head, "cells") == 0;
+  s->output = strcmp(output, "costs") == 0        ? PT_OUTPUT_COSTS
+              : strcmp(output, "unit_costs") == 0 ? PT_OUTPUT_UNIT_COSTS
+                                                  : PT_OUTPUT_SCORES;
   PT_TRY(parse_sizes("model.hidden", hidden, s->hidden, &s->nhidden));
   PT_TRY(parse_sizes("model.conv", conv, s->conv, &s->nconv));
   s->stride = (size_t)stride;
@@ -83,6 +89,12 @@ pt_status pt_model_alloc(const pt_model_type *type, const pt_model_shape *shape,
   if (type->per_label != (shape->per_label != 0))
     return pt_error(PT_ECONFIG, "%s: model.kind = %s needs %s features, the data have %s", origin, type->name,
                     type->per_label ? "per-label" : "per-instance", shape->per_label ? "per-label" : "per-instance");
+  /* a replicated model back-propagates rows whose θ another rank computed
+   * (model.h): the output's derivative, which needs θ, would not be there */
+  if (settings->output != PT_OUTPUT_SCORES && type->replicated)
+    return pt_error(PT_ECONFIG, "model.output = %s needs an mlp or a cnn (model.kind = %s: a linear model's "
+                                "costs may take any sign; use a solver that accepts them, such as dag_path)",
+                    settings->output == PT_OUTPUT_COSTS ? "costs" : "unit_costs", type->name);
   pt_model *m = calloc(1, sizeof *m);
   if (m == NULL) return pt_error(PT_ENOMEM, "out of memory for a model");
   m->type = type;
@@ -124,6 +136,7 @@ void pt_model_free(pt_model **m) {
   if ((*m)->type->release) (*m)->type->release(*m);
   free((*m)->x_mean);
   free((*m)->x_sd);
+  free((*m)->out_sum);
   free((*m)->params);
   free(*m);
   *m = NULL;
@@ -133,7 +146,19 @@ size_t pt_model_input_size(const pt_model *m) { return m->shape.per_label ? m->d
 
 void pt_model_init(pt_model *m, gsl_rng *r, uint64_t seed) { m->type->init(m, r, seed); }
 
-pt_status pt_model_reserve(pt_model *m, size_t rows) { return m->type->reserve ? m->type->reserve(m, rows) : PT_OK; }
+pt_status pt_model_reserve(pt_model *m, size_t rows) {
+  if (m->settings.output == PT_OUTPUT_UNIT_COSTS && rows > m->out_rows) {
+    free(m->out_sum);
+    m->out_rows = 0;
+    if ((m->out_sum = malloc(rows * sizeof *m->out_sum)) == NULL)
+      return pt_error(PT_ENOMEM, "out of memory for %zu rows of a model", rows);
+    m->out_rows = rows;
+  }
+  return m->type->reserve ? m->type->reserve(m, rows) : PT_OK;
+}
+
+/* softplus(s) = max(s, 0) + log1p(exp(−|s|)): no overflow */
+static double softplus(double s) { return (s > 0 ? s : 0.0) + log1p(exp(-fabs(s))); }
 
 void pt_model_gather(const pt_model *m, const pt_dataset *ds, const size_t *rows, size_t count, double *X) {
   const size_t in = pt_model_input_size(m);
@@ -142,6 +167,37 @@ void pt_model_gather(const pt_model *m, const pt_dataset *ds, const size_t *rows
 
 void pt_model_forward(pt_model *m, const double *X, size_t first, size_t count, double *theta) {
   m->type->forward(m, X, first, count, theta);
+  const size_t d = m->d;
+  if (m->settings.output == PT_OUTPUT_SCORES) return;
+  for (size_t k = first * d; k < (first + count) * d; k++) theta[k] = -softplus(theta[k]);
+  if (m->settings.output == PT_OUTPUT_COSTS) return;
+  for (size_t r = first; r < first + count; r++) {
+    double *t = theta + r * d, sum = 0.0;
+    for (size_t j = 0; j < d; j++) sum -= t[j];
+    m->out_sum[r] = sum;
+    for (size_t j = 0; j < d; j++) t[j] = (double)d * t[j] / sum;
+  }
+}
+
+void pt_model_output_grad(const pt_model *m, size_t first, size_t count, const double *theta, double *g) {
+  const size_t d = m->d;
+  if (m->settings.output == PT_OUTPUT_COSTS) {
+    /* θ = −softplus(s): dθ/ds = −sigmoid(s) = −(1 − e^θ) = expm1(θ) */
+    for (size_t k = 0; k < count * d; k++) g[k] *= expm1(theta[k]);
+    return;
+  }
+  if (m->settings.output != PT_OUTPUT_UNIT_COSTS) return;
+  /* θ_j = −d a_j/S, a = softplus(s), S = Σa: ∂L/∂a_k = −(d/S)(g_k − ⟨g, a⟩/S),
+   * and ∂a/∂s = sigmoid(s) = 1 − e^{−a} = −expm1(−a), with a_j = −θ_j S/d */
+  for (size_t r = 0; r < count; r++) {
+    const double *t = theta + r * d, S = m->out_sum[first + r], scale = (double)d / S;
+    double *gr = g + r * d, ga = 0.0;
+    for (size_t j = 0; j < d; j++) ga += gr[j] * (-t[j] / scale);
+    for (size_t j = 0; j < d; j++) {
+      const double a = -t[j] / scale;
+      gr[j] = -scale * (gr[j] - ga / S) * -expm1(-a);
+    }
+  }
 }
 
 void pt_model_backward(pt_model *m, const double *X, size_t first, size_t count, const double *g, double scale,
@@ -155,7 +211,7 @@ pt_status pt_model_predict(pt_model *m, const pt_dataset *ds, size_t begin, size
   for (size_t c0 = begin; c0 < end; c0 += chunk) {
     const size_t count = end - c0 < chunk ? end - c0 : chunk;
     memcpy(X, ds->X + c0 * in, count * in * sizeof *X); /* rows are consecutive */
-    m->type->forward(m, X, 0, count, theta);
+    pt_model_forward(m, X, 0, count, theta);
     for (size_t k = 0; k < count; k++) PT_TRY(visit(ctx, c0 + k, theta + k * m->d));
   }
   return PT_OK;

@@ -46,6 +46,13 @@
 #define PT_MODEL_MAX_LAYERS 8
 
 typedef enum pt_pool_kind { PT_POOL_NONE = 0, PT_POOL_MAX = 1, PT_POOL_AVG = 2 } pt_pool_kind;
+/* model.output: θ = s (scores); θ = −softplus(s), positive predicted costs
+ * −θ (costs); or those costs scaled to mean 1 per instance, θ_j = −d·a_j/Σa,
+ * a = softplus(s) (unit_costs). A path does not depend on the scale of its
+ * costs, and under multiplicative noise the FY loss is positively homogeneous
+ * in θ (L(cθ) = cL(θ)): without a fixed scale it is lowered by shrinking
+ * every cost towards 0 rather than by ranking them. */
+typedef enum pt_model_output { PT_OUTPUT_SCORES = 0, PT_OUTPUT_COSTS = 1, PT_OUTPUT_UNIT_COSTS = 2 } pt_model_output;
 
 /* The data a model maps: what the dataset says of its inputs and outputs. */
 typedef struct pt_model_shape {
@@ -64,6 +71,8 @@ typedef struct pt_model_settings {
   size_t stride, padding;             /* of every convolution */
   pt_pool_kind pool;                  /* after each convolution's ReLU */
   size_t pool_size;                   /* window and stride of that pooling */
+  int head_cells;                     /* cnn, model.head = cells: one output per cell of the last maps */
+  pt_model_output output;             /* model.output: how the raw outputs s become θ */
 } pt_model_settings;
 
 typedef struct pt_model pt_model;
@@ -112,6 +121,8 @@ struct pt_model {
   double *x_mean;  /* [p] features are standardised as (x − x_mean) / x_sd; NULL: not standardised */
   double *x_sd;    /* [p] (NULL with x_mean) */
   void *impl;      /* the kind's own geometry and workspace */
+  double *out_sum; /* [reserved rows] unit_costs: Σ_j softplus(s_j) of each row's last forward pass */
+  size_t out_rows; /* rows of out_sum */
 };
 
 #define PT_MODEL_DECLARE(name) extern const pt_model_type pt_model_##name;
@@ -177,8 +188,17 @@ pt_status pt_model_reserve(pt_model *m, size_t rows);
  * ([count × pt_model_input_size]). */
 void pt_model_gather(const pt_model *m, const pt_dataset *ds, const size_t *rows, size_t count, double *X);
 
-/* type->forward and type->backward (see pt_model_type). */
+/* type->forward (see pt_model_type), then, for model.output = costs, θ =
+ * −softplus(s) of the kind's raw outputs s: predicted costs −θ > 0, as
+ * Dijkstra needs. */
 void pt_model_forward(pt_model *m, const double *X, size_t first, size_t count, double *theta);
+/* For model.output = costs or unit_costs: turns the workspace rows [first,
+ * first + count) of dL/dθ in g (pointing at row first) into dL/ds in place,
+ * from the same rows of θ (theta at row first) and of the last forward pass
+ * (costs: dθ/ds = −sigmoid(s) = expm1(θ)); nothing for scores. Call it
+ * before pt_model_backward on those rows. */
+void pt_model_output_grad(const pt_model *m, size_t first, size_t count, const double *theta, double *g);
+/* type->backward (see pt_model_type): g is the gradient in the raw outputs. */
 void pt_model_backward(pt_model *m, const double *X, size_t first, size_t count, const double *g, double scale,
                        double *grad);
 

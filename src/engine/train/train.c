@@ -380,7 +380,10 @@ static pt_status weight_gradient(run *r, size_t count, MPI_Comm comm) {
   for (size_t k0 = ib, j = 0; k0 < ie; k0 += r->shard, j++) {
     if (j % (size_t)r->dc.sample_groups != (size_t)r->dc.sgroup) continue;
     double *slot = pt_grad_sum_slot(r->gsum, nlocal++);
-    pt_model_backward(r->model, r->buf.X, k0, ie - k0 < r->shard ? ie - k0 : r->shard, r->buf.G, scale, slot);
+    const size_t rows = ie - k0 < r->shard ? ie - k0 : r->shard;
+    /* this rank went forward on these rows: their θ is here */
+    pt_model_output_grad(r->model, k0, rows, r->buf.theta + k0 * r->d, r->buf.G + k0 * r->d);
+    pt_model_backward(r->model, r->buf.X, k0, rows, r->buf.G, scale, slot);
   }
   return pt_grad_sum_reduce(r->gsum, nlocal, shard_count(r, count), comm, r->buf.grad);
 }
