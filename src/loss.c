@@ -27,8 +27,16 @@ pt_status pt_loss_fy(pt_perturbed *p, size_t n, const double *theta, const doubl
   PT_TRY(pt_perturbed_check_batch(fn, p, n, theta));
   const size_t d = pt_perturbed_dim(p), M = pt_perturbed_nsamples(p);
   PT_TRY(check_targets(fn, n, d, y));
-  /* Sums of y* go straight into grad and sums of F into loss. */
-  PT_TRY(pt_perturbed_sums(p, n, theta, ids, 0, M, grad, loss));
+  if (pt_perturbed_perturbation(p) == PT_PERTURB_MULTIPLICATIVE) {
+    /* ∇F_ε = E[f ⊙ y*], not E[y*] (perturb/perturbed.h): means, scaled back to sums */
+    if (grad) PT_TRY(pt_perturbed_maximum_gradient(p, n, theta, ids, grad, NULL));
+    if (loss) PT_TRY(pt_perturbed_maximum(p, n, theta, ids, loss, NULL));
+    for (size_t k = 0; grad && k < n * d; k++) grad[k] *= (double)M;
+    for (size_t i = 0; loss && i < n; i++) loss[i] *= (double)M;
+  } else {
+    /* Sums of y* go straight into grad and sums of F into loss. */
+    PT_TRY(pt_perturbed_sums(p, n, theta, ids, 0, M, grad, loss));
+  }
   for (size_t i = 0; i < n; i++) {
     const double *yi = y + i * d;
     if (grad)

@@ -24,6 +24,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 
+#include "perturb/loss.h"
 #include "testlib.h"
 
 #define Z_TOL 5.0
@@ -80,6 +81,12 @@ static void two_way(double a, double b, double eps) {
     CHECK_OK(pt_perturbed_maximum_gradient(p, 1, theta, NULL, g, gse));
     CHECK_WITHIN("dF_eps/da = Phi(d1)", g[0], gsl_cdf_ugaussian_P(d1), Z_TOL, gse[0], 1e-12);
     CHECK_WITHIN("dF_eps/db = Phi(d2)", g[1], gsl_cdf_ugaussian_P(d2), Z_TOL, gse[1], 1e-12);
+    /* the library's FY loss follows: gradient ∇F̂_ε − y, value F̂_ε − ⟨θ, y⟩ */
+    const double target[2] = {0.0, 1.0};
+    double fl, fg[2];
+    CHECK_OK(pt_loss_fy(p, 1, theta, target, NULL, &fl, fg));
+    CHECK(fabs(fg[0] - g[0]) < 1e-12 && fabs(fg[1] - (g[1] - 1.0)) < 1e-12 && fabs(fl - (F - b)) < 1e-9 * fabs(F),
+          "pt_loss_fy under multiplicative noise: gradient grad F - y, value F - <theta, y>");
   }
   pt_perturbed_free(&p);
   pt_solver_free(&s);

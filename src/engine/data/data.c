@@ -84,6 +84,52 @@ void pt_dataset_free(pt_dataset **ds) {
   *ds = NULL;
 }
 
+/* y is a right/down walk (0,0) → (rows−1, cols−1) and nothing else: from
+ * each vertex exactly one outgoing edge of the path, rows + cols − 2 in all. */
+static int is_dag_path(size_t rows, size_t cols, const double *y) {
+  const double *right = y, *down = y + rows * (cols - 1);
+  size_t r = 0, c = 0, used = 0, ones = 0;
+  for (size_t j = 0; j < rows * (cols - 1) + (rows - 1) * cols; j++) ones += y[j] == 1.0;
+  while (r < rows - 1 || c < cols - 1) {
+    const int go_right = c < cols - 1 && right[r * (cols - 1) + c] == 1.0;
+    const int go_down = r < rows - 1 && down[r * cols + c] == 1.0;
+    if (go_right == go_down) return 0; /* a dead end or a fork */
+    if (go_right) c++;
+    else r++;
+    used++;
+  }
+  return used == ones;
+}
+
+/* y marks vertices of the rows × cols grid: both corners, and every marked
+ * vertex reached from (0, 0) through marked 8-neighbours (a connected set
+ * joining the corners: what a cheapest path with non-negative costs is,
+ * allowing the zero-cost detours ties can make). `stack` holds rows·cols. */
+static int is_grid_path(size_t rows, size_t cols, const double *y, size_t *stack, unsigned char *seen) {
+  const size_t V = rows * cols;
+  if (y[0] != 1.0 || y[V - 1] != 1.0) return 0;
+  memset(seen, 0, V);
+  size_t top = 0, reached = 0, marked = 0;
+  for (size_t v = 0; v < V; v++) marked += y[v] == 1.0;
+  stack[top++] = 0;
+  seen[0] = 1;
+  while (top > 0) {
+    const size_t u = stack[--top], ur = u / cols, uc = u % cols;
+    reached++;
+    for (int dr = -1; dr <= 1; dr++)
+      for (int dc = -1; dc <= 1; dc++) {
+        const long r = (long)ur + dr, c = (long)uc + dc;
+        if ((dr == 0 && dc == 0) || r < 0 || c < 0 || r >= (long)rows || c >= (long)cols) continue;
+        const size_t v = (size_t)r * cols + (size_t)c;
+        if (y[v] == 1.0 && !seen[v]) {
+          seen[v] = 1;
+          stack[top++] = v;
+        }
+      }
+  }
+  return reached == marked && seen[V - 1];
+}
+
 size_t pt_paths_entries(const char *solver, size_t rows, size_t cols) {
   if (solver == NULL || rows < 2 || cols < 2 || rows > 46340 || cols > 46340) return 0;
   if (strcmp(solver, "grid_path") == 0) return rows * cols;
@@ -111,7 +157,23 @@ pt_status pt_paths_check_rows(const char *fn, const char *origin, const char *so
       return pt_error(PT_EDOM, "%s: %s: /costs row %zu: entry %zu is %g (costs must be finite and >= 0)", fn, origin,
                       first_row + k / d, k % d, costs[k]);
   }
-  return PT_OK;
+  const int grid = strcmp(solver, "grid_path") == 0;
+  size_t *stack = grid ? malloc(rows * cols * sizeof *stack) : NULL;
+  unsigned char *seen = grid ? malloc(rows * cols) : NULL;
+  pt_status st = grid && (!stack || !seen) ? pt_error(PT_ENOMEM, "%s: out of memory checking the paths", fn) : PT_OK;
+  for (size_t i = 0; i < n && st == PT_OK; i++) {
+    const double *y = Y + i * d;
+    if (grid ? !is_grid_path(rows, cols, y, stack, seen) : !is_dag_path(rows, cols, y))
+      st = pt_error(PT_EFORMAT,
+                    grid ? "%s: %s: /Y row %zu is not a path of the %zu x %zu grid (grid_path: both corners and a "
+                           "set of vertices connected through their 8 neighbours)"
+                         : "%s: %s: /Y row %zu is not a path of the %zu x %zu grid (dag_path: one right or down edge "
+                           "from each vertex, from the top-left to the bottom-right corner)",
+                    fn, origin, first_row + i, rows, cols);
+  }
+  free(stack);
+  free(seen);
+  return st;
 }
 
 pt_status pt_dataset_check(const pt_dataset *ds, const char *origin) {

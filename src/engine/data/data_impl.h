@@ -17,9 +17,11 @@ void pt_path_stem(const char *path, const char *suffix, char *out, size_t size);
 size_t pt_paths_entries(const char *solver, size_t rows, size_t cols);
 
 /* Checks the parts of a shortest-path dataset that the loader and the
- * writer share: the solver and grid give d entries, Y holds 0/1 values, and
- * costs (when present) are finite and non-negative, naming `origin`, the
- * row and the entry. PT_EFORMAT or PT_EDOM with one line. */
+ * writer share: the solver and grid give d entries, Y holds 0/1 values that
+ * form a path of the solver's graph (dag_path: a right/down walk between the
+ * corners; grid_path: both corners and a set of vertices 8-connected to the
+ * first), and costs (when present) are finite and non-negative, naming
+ * `origin`, the row (first_row + its index) and the entry. PT_EFORMAT or PT_EDOM with one line. */
 pt_status pt_paths_check_rows(const char *fn, const char *origin, const char *solver, size_t rows, size_t cols,
                               size_t n, size_t d, const double *Y, const double *costs, size_t first_row);
 
