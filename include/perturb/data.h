@@ -91,7 +91,8 @@ typedef struct pt_grid_paths_params {
  * Bernoulli(½) entries (one per seed); costs c = [((B x)/√p + 3)^deg + 1] /
  * 3.5^deg times uniform noise in [1 − ε̄, 1 + ε̄] per edge; the grid's edges
  * go right and down (solver "dag_path", E = 2·grid·(grid − 1), right edges
- * first); Y is the cheapest path under c, costs = c. Instance i is the same
+ * first); Y is the cheapest path under c, costs = c (a negative cost, which
+ * an odd deg allows at a 6σ event, is set to 0). Instance i is the same
  * whatever n (its own stream). #PT_EINVAL for grid < 2, deg < 1 or ε̄
  * outside [0, 1). Not collective.
  */

@@ -89,6 +89,9 @@ pt_status pt_dataset_grid_paths(const pt_grid_paths_params *gp, pt_dataset **out
         double bx = 0.0;
         for (size_t j = 0; j < p; j++) bx += B[e * p + j] ? x[j] : 0.0;
         c[e] = (pow(bx / root_p + 3.0, gp->deg) + 1.0) / scale;
+        /* an odd deg can make it negative (B x/√p < −4: a 6σ event at p = 5);
+         * the schema's costs are >= 0, so it is 0 here where PyEPO keeps it */
+        if (c[e] < 0) c[e] = 0.0;
       }
       for (size_t e = 0; e < E; e++) c[e] *= 1.0 - hw + 2.0 * hw * gsl_rng_uniform(r);
     }

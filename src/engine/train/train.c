@@ -179,6 +179,9 @@ static uint64_t data_fingerprint(const pt_dataset *train, const pt_dataset *test
     h = pt_hash_bytes(h, shape, sizeof shape);
     h = pt_hash_bytes(h, ds->X, ds->n * (ds->per_label ? ds->d : 1) * ds->p * sizeof *ds->X);
     h = pt_hash_bytes(h, ds->Y, ds->n * ds->d * sizeof *ds->Y);
+    /* shortest paths: the true costs too (the metrics and some losses read
+     * them); other data have none, and keep their fingerprints */
+    if (ds->costs) h = pt_hash_bytes(h, ds->costs, ds->n * ds->d * sizeof *ds->costs);
   }
   return h;
 }
