@@ -527,7 +527,22 @@ static void test_paths(void) {
     free(nocost->costs);
     nocost->costs = NULL;
     CHECK_FAILS_MSG(pt_task_check(t, nocost, "test.h5"), PT_EFORMAT, "'test.h5' has no true costs (/costs)");
+    CHECK_FAILS(pt_eval_add(t, 12, good, ds->Y, NULL, order, scratch, &sums), PT_EINVAL);
     free_data(&nocost);
+    /* a 3 x 4 grid_path has the dag's 12 entries: the same dimension, another graph */
+    pt_dataset *other = NULL;
+    CHECK_OK(pt_dataset_alloc(1, 12, 2, 0, 0, &other));
+    if (other != NULL) {
+      snprintf(other->task, sizeof other->task, "%s", "shortest_path");
+      snprintf(other->solver, sizeof other->solver, "%s", "grid_path");
+      other->grid_rows = 3, other->grid_cols = 4;
+      for (size_t k = 0; k < 4; k++) other->Y[k] = 1.0; /* the top row ... */
+      for (size_t r = 1; r < 3; r++) other->Y[r * 4 + 3] = 1.0; /* ... and the right column */
+      other->costs = calloc(12, sizeof *other->costs);
+      CHECK_FAILS_MSG(pt_task_check(t, other, "test.h5"), PT_EFORMAT,
+                      "'test.h5' holds grid_path paths on a 3 x 4 grid, the training data dag_path paths on 3 x 3");
+    }
+    free_data(&other);
   }
   pt_task_free(&t);
   ds->Y[12 + 6 + 0] = 1.0; /* instance 1 forks at the first vertex */

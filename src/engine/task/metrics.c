@@ -97,6 +97,7 @@ pt_status pt_accuracy_counts(pt_model *m, const pt_task *t, const pt_dataset *ds
 }
 
 pt_status pt_path_add(const pt_task *t, const double *theta, const double *cost, pt_path_sums *sums) {
+  if (cost == NULL) return pt_error(PT_EINVAL, "pt_path_add: the path metrics need the true costs of the instance");
   const size_t d = pt_solver_dim(t->solver);
   double *yhat = t->work, *neg = yhat + d, *yopt = neg + d;
   PT_TRY(pt_solver_solve(t->solver, theta, yhat));

@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "data/data_impl.h"
+#include "solver_impl.h"
 
 /* The data's shape for the task: a solver and grid, paths of its graph, and
  * images (if any) that split into the grid's cells. */
@@ -32,6 +33,20 @@ static pt_status check_paths(const pt_dataset *ds, const char *origin) {
 }
 
 static pt_status paths_check(const pt_task *t, const pt_dataset *ds, const char *origin) {
+  /* the same graph as the training data's: a transposed grid (3 x 4 against
+   * 4 x 3) or another solver can have the same dimension */
+  if (ds->solver[0] != '\0' && (strcmp(ds->solver, t->solver->type->name) != 0 || ds->grid_rows != t->solver->rows ||
+                                 ds->grid_cols != t->solver->cols))
+    return pt_error(PT_EFORMAT, "'%s' holds %s paths on a %zu x %zu grid, the training data %s paths on %zu x %zu",
+                    origin, ds->solver, ds->grid_rows, ds->grid_cols, t->solver->type->name, t->solver->rows,
+                    t->solver->cols);
+  /* the same graph as the training data's: a transposed grid (3 x 4 against
+   * 4 x 3) or another solver can have the same dimension */
+  if (ds->solver[0] != '\0' && (strcmp(ds->solver, t->solver->type->name) != 0 || ds->grid_rows != t->solver->rows ||
+                                 ds->grid_cols != t->solver->cols))
+    return pt_error(PT_EFORMAT, "'%s' holds %s paths on a %zu x %zu grid, the training data %s paths on %zu x %zu",
+                    origin, ds->solver, ds->grid_rows, ds->grid_cols, t->solver->type->name, t->solver->rows,
+                    t->solver->cols);
   if ((t->metrics & PT_METRIC_PATH) && ds->costs == NULL)
     return pt_error(PT_EFORMAT, "'%s' has no true costs (/costs), the training data have: the path metrics need them "
                                 "in both parts", origin);
