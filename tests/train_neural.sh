@@ -90,18 +90,7 @@ grep -q "4 ranks = 1 instance x 4 sample groups" "$tmp/cnn.1x4.h5.log" && grep -
 epochs_done() { /usr/bin/python3 -c "import h5py,sys; print(int(h5py.File(sys.argv[1]).attrs['epochs_done']))" "$1" 2>/dev/null || echo 0; }
 EPOCHS=60 run 2 "$tmp/full.h5" "$tmp/cnn.ini" loss.samples=64 || fail "the uninterrupted run failed"
 timeout 300 mpirun -q -n 2 "$perturb" train "$tmp/cnn.ini" train.epochs=60 loss.samples=64 --out "$tmp/cut.h5" >/dev/null 2>&1 &
-pid=$!
-# every checkpoint replaces the file (a new inode): the second one is epoch 2
-seen=""
-for _ in $(seq 20000); do
-  ino=$(stat -c %i "$tmp/cut.h5" 2>/dev/null) || ino=""
-  [ -n "$ino" ] && case " $seen " in *" $ino "*) ;; *) seen="$seen $ino" ;; esac
-  [ "$(echo $seen | wc -w)" -ge 2 ] && break
-  sleep 0.005
-done
-pkill -9 -f -- "--out $tmp/cut.h5" || true
-wait "$pid" 2>/dev/null
-sleep 0.3
+kill_after_checkpoints "$tmp/cut.h5" $! 2
 done_at_kill=$(epochs_done "$tmp/cut.h5")
 complete=$(/usr/bin/python3 -c "import h5py,sys; print(int(h5py.File(sys.argv[1]).attrs['complete']))" "$tmp/cut.h5" 2>/dev/null)
 if [ "$complete" = 0 ] && [ "$done_at_kill" -ge 2 ] && [ "$done_at_kill" -lt 60 ]; then

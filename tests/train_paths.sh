@@ -119,18 +119,7 @@ same_bits maps_two_stage "$tmp/maps.ini" 0 loss.kind=cost_squared
 epochs_done() { /usr/bin/python3 -c "import h5py,sys; print(int(h5py.File(sys.argv[1]).attrs['epochs_done']))" "$1" 2>/dev/null || echo 0; }
 EPOCHS=40 run 2 "$tmp/full.h5" "$tmp/maps.ini" loss.kind=fy || fail "the uninterrupted run failed"
 timeout 300 mpirun -q -n 2 "$perturb" train "$tmp/maps.ini" train.epochs=40 loss.kind=fy --out "$tmp/cut.h5" >/dev/null 2>&1 &
-pid=$!
-# every checkpoint replaces the file (a new inode): the second one is epoch 2
-seen=""
-for _ in $(seq 20000); do
-  ino=$(stat -c %i "$tmp/cut.h5" 2>/dev/null) || ino=""
-  [ -n "$ino" ] && case " $seen " in *" $ino "*) ;; *) seen="$seen $ino" ;; esac
-  [ "$(echo $seen | wc -w)" -ge 2 ] && break
-  sleep 0.005
-done
-pkill -9 -f -- "--out $tmp/cut.h5" || true
-wait "$pid" 2>/dev/null
-sleep 0.3
+kill_after_checkpoints "$tmp/cut.h5" $! 2
 done_at_kill=$(epochs_done "$tmp/cut.h5")
 complete=$(/usr/bin/python3 -c "import h5py,sys; print(int(h5py.File(sys.argv[1]).attrs['complete']))" "$tmp/cut.h5" 2>/dev/null)
 if [ "$complete" = 0 ] && [ "$done_at_kill" -ge 2 ] && [ "$done_at_kill" -lt 40 ]; then

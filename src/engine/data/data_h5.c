@@ -345,6 +345,24 @@ static pt_status open_array(const char *fn, const char *path, hid_t fid, const c
 }
 
 
+/* The rows and features of an /X of rank xr and dimensions xd ([n, p] or
+ * [n, c, h, w]): f->n, f->p, f->xrank, f->xinner. PT_EFORMAT for an empty
+ * or oversized dimension. */
+static pt_status x_shape(const char *fn, const char *path, const hsize_t *xd, int xr, h5_file *f) {
+  hsize_t p = 1;
+  for (int k = 1; k < xr; k++) {
+    if (xd[k] == 0) return pt_error(PT_EFORMAT, "%s: '%s': /X has an empty dimension", fn, path);
+    if (p > (hsize_t)SIZE_MAX / xd[k]) return pt_error(PT_EFORMAT, "%s: '%s': the dataset is too large", fn, path);
+    p *= xd[k];
+    f->xinner[k - 1] = xd[k];
+  }
+  if (xd[0] > SIZE_MAX) return pt_error(PT_EFORMAT, "%s: '%s': the dataset is too large", fn, path);
+  f->n = (size_t)xd[0];
+  f->p = (size_t)p;
+  f->xrank = xr;
+  return PT_OK;
+}
+
 /* The shapes of a classification file: /X [n, p] or [n, c, h, w], /labels
  * (integers) [n], attribute classes >= 2. */
 static pt_status describe_classification(const char *fn, const char *path, h5_file *f) {
@@ -370,19 +388,9 @@ static pt_status describe_classification(const char *fn, const char *path, h5_fi
     return pt_error(PT_EFORMAT, "%s: '%s': /labels has %llu values but /X has %llu rows", fn, path,
                     (unsigned long long)ld[0], (unsigned long long)xd[0]);
   if (xd[0] == 0) return pt_error(PT_EFORMAT, "%s: '%s': the dataset has no rows", fn, path);
-  hsize_t p = 1;
-  for (int k = 1; k < xr; k++) {
-    if (xd[k] == 0) return pt_error(PT_EFORMAT, "%s: '%s': /X has an empty dimension", fn, path);
-    if (p > (hsize_t)SIZE_MAX / xd[k]) return pt_error(PT_EFORMAT, "%s: '%s': the dataset is too large", fn, path);
-    p *= xd[k];
-    f->xinner[k - 1] = xd[k];
-  }
-  if (xd[0] > SIZE_MAX) return pt_error(PT_EFORMAT, "%s: '%s': the dataset is too large", fn, path);
-  f->n = (size_t)xd[0];
+  PT_TRY(x_shape(fn, path, xd, xr, f));
   f->d = (size_t)classes;
-  f->p = (size_t)p;
   f->per_label = 0;
-  f->xrank = xr;
   return PT_OK;
 }
 
@@ -464,19 +472,9 @@ static pt_status describe_paths(const char *fn, const char *path, h5_file *f) {
                     (unsigned long long)cd[0], (unsigned long long)cd[1], (unsigned long long)yd[0],
                     (unsigned long long)yd[1]);
   if (yd[0] == 0) return pt_error(PT_EFORMAT, "%s: '%s': the dataset has no rows", fn, path);
-  hsize_t p = 1;
-  for (int k = 1; k < xr; k++) {
-    if (xd[k] == 0) return pt_error(PT_EFORMAT, "%s: '%s': /X has an empty dimension", fn, path);
-    if (p > (hsize_t)SIZE_MAX / xd[k]) return pt_error(PT_EFORMAT, "%s: '%s': the dataset is too large", fn, path);
-    p *= xd[k];
-    f->xinner[k - 1] = xd[k];
-  }
-  if (xd[0] > SIZE_MAX) return pt_error(PT_EFORMAT, "%s: '%s': the dataset is too large", fn, path);
-  f->n = (size_t)yd[0];
+  PT_TRY(x_shape(fn, path, xd, xr, f));
   f->d = E;
-  f->p = (size_t)p;
   f->per_label = 0;
-  f->xrank = xr;
   f->grid_rows = (size_t)rows;
   f->grid_cols = (size_t)cols;
   return PT_OK;
