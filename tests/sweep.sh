@@ -33,7 +33,8 @@ values = [s.split("=", 1)[1].split(",") for s in specs]
 points = list(itertools.product(*values))  # first axis slowest
 text = lambda v: v.decode() if isinstance(v, bytes) else v
 metrics = ["train_loss", "test_spearman", "test_exact", "wall_seconds", "train_spearman", "train_exact",
-           "test_loss", "train_accuracy", "test_accuracy"]
+           "test_loss", "train_accuracy", "test_accuracy", "test_optimal", "test_cost_ratio", "test_regret",
+           "train_optimal", "train_cost_ratio", "train_regret"]
 with h5py.File(f"{d}/sweep.h5", "r") as f:
     assert f.attrs["format"] == "perturb-sweep", "format"
     assert int(f.attrs["complete"]) == 1, "sweep.h5 not complete"
