@@ -70,26 +70,14 @@ if [ "$own_config" = 0 ]; then
   data_args=(data.train="$data")
 fi
 
-# run NAME KEY=VALUE...: one training run into DIR/runs/NAME.h5, skipped when
-# complete, resumed when interrupted. Every perturb command here runs under
-# mpirun, also the one-process ones (import, info): started without it, a
-# sanitizer build of perturb can fail at exit inside LeakSanitizer.
+# run NAME KEY=VALUE...: one training run into DIR/runs/NAME.h5
+# (train_resumable, scripts/mpi_env.sh). Every perturb command here runs under
+# mpirun, also the one-process import: started without it, a sanitizer build
+# of perturb can fail at exit inside LeakSanitizer.
 run() {
-  local name=$1 file=$out/runs/$1.h5 mode=(--force) first epochs
+  local name=$1
   shift
-  if [ -f "$file" ]; then
-    first=$(mpirun -q -n 1 "$perturb" info "$file" 2>/dev/null | sed -n 1p || true)
-    case $first in
-      *", complete,"*) echo "== $name: done already ($file)"; return ;;
-    esac
-    mode=(--resume)
-    epochs=$(echo "$first" | sed -n 's/.*, \([0-9]*\) epochs done.*/\1/p')
-    echo "== $name: resuming the interrupted run $file from epoch ${epochs:-?}"
-  else
-    echo "== $name"
-  fi
-  mpirun "${mpirun_args[@]}" "$perturb" train "$config" "${data_args[@]}" train.test_loss=true \
-    "$@" "${sets[@]}" --out "$file" "${mode[@]}"
+  train_resumable "$name" "$out/runs/$name.h5" "$config" "${data_args[@]}" train.test_loss=true "$@" "${sets[@]}"
 }
 
 # Fig. 2 left and centre: accuracy per epoch, FY with M = 1 and M = 1000

@@ -51,25 +51,12 @@ perturb=${PERTURB:-$top/build/perturb}
 lock_out "$out" fig6.sh  # before writing anything in $out
 mkdir -p "$out/runs"
 
-# run NAME CONFIG KEY=VALUE...: one training run into DIR/runs/NAME.h5,
-# skipped when complete, resumed when interrupted. Every perturb command runs
-# under mpirun, also the one-process ones (info): started without it, a
-# sanitizer build of perturb can fail at exit inside LeakSanitizer.
+# run NAME CONFIG KEY=VALUE...: one training run into DIR/runs/NAME.h5
+# (train_resumable, scripts/mpi_env.sh).
 run() {
-  local name=$1 config=$2 file=$out/runs/$1.h5 mode=(--force) first epochs
+  local name=$1 config=$2
   shift 2
-  if [ -f "$file" ]; then
-    first=$(mpirun -q -n 1 "$perturb" info "$file" 2>/dev/null | sed -n 1p || true)
-    case $first in
-      *", complete,"*) echo "== $name: done already ($file)"; return ;;
-    esac
-    mode=(--resume)
-    epochs=$(echo "$first" | sed -n 's/.*, \([0-9]*\) epochs done.*/\1/p')
-    echo "== $name: resuming the interrupted run $file from epoch ${epochs:-?}"
-  else
-    echo "== $name"
-  fi
-  mpirun "${mpirun_args[@]}" "$perturb" train "$config" "$@" "${sets[@]}" --out "$file" "${mode[@]}"
+  train_resumable "$name" "$out/runs/$name.h5" "$config" "$@" "${sets[@]}"
 }
 
 # The losses of the comparison, as NAME:OVERRIDES (a comma-free list of

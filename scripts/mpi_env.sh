@@ -24,3 +24,26 @@ lock_out() {
     exit 1
   }
 }
+
+# train_resumable NAME FILE CONFIG ARG...: one `perturb train CONFIG ARG...`
+# into FILE, skipped when FILE is complete, resumed when it is an interrupted
+# run (so that a driver killed by a time limit picks up where it stopped), and
+# started afresh otherwise. Needs $perturb. Every perturb command runs under
+# mpirun, also the one-process `info`: started without it, a sanitizer build
+# of perturb can fail at exit inside LeakSanitizer.
+train_resumable() {
+  local name=$1 file=$2 config=$3 mode=(--force) first epochs
+  shift 3
+  if [ -f "$file" ]; then
+    first=$(mpirun -q -n 1 "$perturb" info "$file" 2>/dev/null | sed -n 1p || true)
+    case $first in
+      *", complete,"*) echo "== $name: done already ($file)"; return ;;
+    esac
+    mode=(--resume)
+    epochs=$(echo "$first" | sed -n 's/.*, \([0-9]*\) epochs done.*/\1/p')
+    echo "== $name: resuming the interrupted run $file from epoch ${epochs:-?}"
+  else
+    echo "== $name"
+  fi
+  mpirun "${mpirun_args[@]}" "$perturb" train "$config" "$@" --out "$file" "${mode[@]}"
+}
