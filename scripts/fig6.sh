@@ -7,8 +7,9 @@
 #      perturbed FY loss (additive and multiplicative noise), SPO+, blackbox
 #      and the two-stage squared loss on the true costs.
 #   2. Warcraft-like maps (experiments/shortest_path/warcraft.ini): a CNN with
-#      FY (multiplicative noise, epsilon = 1, M = 1), blackbox and the
-#      two-stage squared loss.
+#      FY (additive noise, epsilon = 1, M = 1), blackbox, the two-stage
+#      squared loss on the true costs, and the paper's squared loss on the
+#      path indicators.
 # Then scripts/fig6_plot.py writes DIR/fig6.md and DIR/fig6.csv (the tables),
 # DIR/fig6.png (Warcraft: share of optimal test paths and cost ratio per
 # epoch) and DIR/fig6_grid.png (the benchmark's test regret against deg).
@@ -90,5 +91,8 @@ if [ "$only" != grid ]; then
   # fall to the softplus floor, where their gradient vanishes (docs/shortest_path.md)
   run maps_blackbox "$maps" loss.kind=blackbox model.output=unit_costs loss.lambda=5
   run maps_two_stage "$maps" loss.kind=cost_squared
+  # the paper's squared loss: the same network regresses the 0/1 path
+  # indicators (raw scores), its decision the cells scored above 1/2
+  run maps_squared "$maps" loss.kind=squared model.output=scores task.decision=threshold
 fi
 /usr/bin/python3 "$top/scripts/fig6_plot.py" "$out"

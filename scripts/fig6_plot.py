@@ -4,12 +4,15 @@ scripts/fig6.sh) into DIR/fig6.md and DIR/fig6.csv and two plots:
 DIR/fig6_grid.png, the grid benchmark's normalised test regret against deg
 (one panel per noise half-width, one line per loss), and DIR/fig6.png, the
 Warcraft-like maps: left, the share of test paths that are optimal per epoch;
-right, the mean cost ratio of the predicted test paths to the optimal ones.
+right, the mean cost ratio of the predicted test paths to the optimal ones
+(without the squared loss on the path indicators, whose thresholded
+decisions are not always paths: its cost ratio is NaN in the run file).
 Every number is read from the run files' /metrics (the last epoch for the
 tables). Needs Debian's python3-h5py and python3-matplotlib: run it with
 /usr/bin/python3."""
 import csv
 import glob
+import math
 import os
 import re
 import sys
@@ -21,7 +24,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 LOSSES = [("fy", "perturbed FY (additive)"), ("fy_mult", "perturbed FY (multiplicative)"),
-          ("spo_plus", "SPO+"), ("blackbox", "blackbox"), ("two_stage", "two-stage squared")]
+          ("spo_plus", "SPO+"), ("blackbox", "blackbox"), ("two_stage", "two-stage squared"),
+          ("squared", "squared (path indicators)")]
 LABEL = dict(LOSSES)
 GRID = re.compile(r"grid_deg(\d+)_hw([0-9.]+)_(\w+)$")
 MAPS = re.compile(r"maps_(\w+)$")
@@ -103,8 +107,9 @@ def maps_part(runs, out, md, rows):
     order = [k for k, _ in LOSSES if k in maps]
     for k in order:
         m = maps[k]
+        ratio = last(m, "test_cost_ratio")
         md.write(f"| {LABEL[k]} | {int(m['epoch'][-1])} | {100 * last(m, 'test_optimal'):.1f}% | "
-                 f"{last(m, 'test_cost_ratio'):.4f} | {100 * last(m, 'train_optimal'):.1f}% | "
+                 f"{'no paths' if math.isnan(ratio) else f'{ratio:.4f}'} | {100 * last(m, 'train_optimal'):.1f}% | "
                  f"{last(m, 'wall_seconds'):.0f} s |\n")
         rows.append({"part": "maps", "deg": "", "noise_halfwidth": "", "loss": k, "epochs": int(m["epoch"][-1]),
                      "test_regret": last(m, "test_regret"), "train_regret": last(m, "train_regret"),
@@ -115,7 +120,8 @@ def maps_part(runs, out, md, rows):
     for k in order:
         m = maps[k]
         left.plot(m["epoch"], 100 * m["test_optimal"], marker=".", label=LABEL[k])
-        right.plot(m["epoch"], m["test_cost_ratio"], marker=".", label=LABEL[k])
+        if not all(math.isnan(x) for x in m["test_cost_ratio"]):
+            right.plot(m["epoch"], m["test_cost_ratio"], marker=".", label=LABEL[k])
     left.set_xlabel("epoch")
     left.set_ylabel("optimal test paths (%)")
     right.set_xlabel("epoch")

@@ -107,6 +107,7 @@ static const expected_key expected[] = {
   {"synthetic", "grid", PT_CONFIG_INT, "5", 2, 1000, 0, NULL},
   {"synthetic", "cell_pixels", PT_CONFIG_INT, "8", 1, 64, 0, NULL},
   {"task", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto|ranking|classification|shortest_path|plugin"},
+  {"task", "decision", PT_CONFIG_CHOICE, "solver", 0, 0, 0, "solver|threshold"},
   {"task", "plugin", PT_CONFIG_STRING, "", 0, 0, 0, NULL},
   {"task", "plugin_options", PT_CONFIG_STRING, "", 0, 0, 0, NULL},
   {"model", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto|linear_scorer|affine|mlp|cnn"},

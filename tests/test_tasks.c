@@ -572,6 +572,78 @@ static void test_paths(void) {
   pt_config_free(&c);
 }
 
+/* task.decision = threshold: the decision is 1 where θ > 1/2, judged as a
+ * path only if it is one, with no cost ratio or regret; ranking refuses it. */
+static void test_threshold(void) {
+  pt_config *c = config_with("task.decision=threshold", NULL);
+  pt_dataset *ds = dag_data(), *rank = ranking_data(2, 3), *cls = class_data(4, 4);
+  pt_task *t = NULL;
+  if (c == NULL || ds == NULL || rank == NULL || cls == NULL) goto done;
+  expect_task_error(c, rank, "rank", PT_ECONFIG,
+                    "task.decision = threshold needs 0/1 targets (classification, shortest_path); task ranking ranks "
+                    "labels: use task.decision = solver", 1);
+  CHECK_OK(pt_task_from_config(c, ds, "dag", &t));
+  if (t == NULL) goto done;
+  CHECK(t->decision == PT_DECISION_THRESHOLD, "task.decision = threshold is the task's decision");
+  double scratch[12], theta[12];
+  size_t order[12];
+  pt_eval_sums sums = {0};
+  /* instance 0: 0.9 on the optimal path, 0.1 elsewhere: optimal */
+  for (size_t j = 0; j < 12; j++) theta[j] = ds->Y[j] == 1.0 ? 0.9 : 0.1;
+  CHECK_OK(pt_eval_add(t, 12, theta, ds->Y, ds->costs, order, scratch, &sums));
+  CHECK(sums.path.optimal == 1, "the thresholded optimal path is optimal");
+  /* the same with one more edge above 1/2: not a path, not optimal */
+  theta[6 + 0] = 0.7;
+  CHECK_OK(pt_eval_add(t, 12, theta, ds->Y, ds->costs, order, scratch, &sums));
+  /* scores below 1/2 everywhere: no edge at all (cost 0 < the optimum 4), not a path */
+  for (size_t j = 0; j < 12; j++) theta[j] = 0.5;
+  CHECK_OK(pt_eval_add(t, 12, theta, ds->Y, ds->costs, order, scratch, &sums));
+  const pt_eval_values v = pt_eval_metrics(t, &sums, 3);
+  CHECK(v.optimal == 1.0 / 3.0 && isnan(v.cost_ratio) && isnan(v.regret),
+        "thresholded decisions: optimal %g (1/3), no cost ratio (%g) or regret (%g)", v.optimal, v.cost_ratio,
+        v.regret);
+  theta[3] = NAN;
+  CHECK_FAILS(pt_eval_add(t, 12, theta, ds->Y, ds->costs, order, scratch, &sums), PT_EDOM);
+  pt_task_free(&t);
+  /* a 3 x 3 vertex grid at unit costs: the diagonal costs 3, the optimum. The
+   * corners and the centre's right neighbour also cost 3, but are not
+   * 8-connected: not a path, not optimal. */
+  free_data(&ds);
+  CHECK_OK(pt_dataset_alloc(1, 9, 2, 0, 0, &ds));
+  if (ds == NULL) goto done;
+  snprintf(ds->task, sizeof ds->task, "%s", "shortest_path");
+  snprintf(ds->solver, sizeof ds->solver, "%s", "grid_path");
+  ds->grid_rows = ds->grid_cols = 3;
+  ds->costs = malloc(9 * sizeof *ds->costs);
+  for (size_t j = 0; j < 9; j++) ds->costs[j] = 1.0;
+  ds->Y[0] = ds->Y[4] = ds->Y[8] = 1.0;
+  CHECK_OK(pt_task_from_config(c, ds, "grid", &t));
+  if (t == NULL) goto done;
+  double g[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+  pt_eval_sums gs = {0};
+  CHECK_OK(pt_eval_add(t, 9, g, ds->Y, ds->costs, order, scratch, &gs));
+  g[4] = 0, g[2] = 1; /* corners 0, 8 and 2: cost 3, 2 is no neighbour of 0 or 8 */
+  CHECK_OK(pt_eval_add(t, 9, g, ds->Y, ds->costs, order, scratch, &gs));
+  CHECK(gs.path.optimal == 1, "grid_path: the diagonal is optimal, three unconnected cells of its cost are not "
+        "(got %lld of 2)", (long long)gs.path.optimal);
+  pt_task_free(&t);
+  /* classification: the one-hot vector of the scores above 1/2 */
+  CHECK_OK(pt_task_from_config(c, cls, "cls", &t));
+  if (t == NULL) goto done;
+  const double ct[4] = {0.2, 0.8, 0.4, -3.0}, two[4] = {0.2, 0.8, 0.6, -3.0}, y1[4] = {0, 1, 0, 0};
+  int hit = -1;
+  CHECK_OK(pt_task_accuracy_hit(t, ct, y1, scratch, &hit));
+  CHECK(hit == 1, "one score above 1/2, the right class: a hit (got %d)", hit);
+  CHECK_OK(pt_task_accuracy_hit(t, two, y1, scratch, &hit));
+  CHECK(hit == 0, "two scores above 1/2: a miss (got %d)", hit);
+done:
+  pt_task_free(&t);
+  free_data(&ds);
+  free_data(&rank);
+  free_data(&cls);
+  pt_config_free(&c);
+}
+
 int main(int argc, char **argv) {
   if (argc != 6) {
     fprintf(stderr, "usage: test_tasks PLUGIN_TOPK NO_ENTRY WRONG_DIM FAILS MISBEHAVES\n");
@@ -589,5 +661,6 @@ int main(int argc, char **argv) {
   test_plugin_errors();
   test_rules();
   test_paths();
+  test_threshold();
   return pt_test_finish("test_tasks");
 }

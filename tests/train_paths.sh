@@ -4,12 +4,15 @@
 #     multiplicative noise, SPO+, blackbox and the two-stage squared loss, and
 #     small Warcraft-like maps (grid_path, a cnn with the per-cell head and
 #     positive costs) with FY (additive noise cut at zero cost, and
-#     multiplicative with unit-mean costs), blackbox and the two-stage loss: each the same bits on 1, 2 and 4 ranks (and 4 as 2 x 2 instance x
+#     multiplicative with unit-mean costs), blackbox, the two-stage loss and
+#     the squared loss on the path indicators (task.decision = threshold, on
+#     both): each the same bits on 1, 2 and 4 ranks (and 4 as 2 x 2 instance x
 #     sample groups where the loss draws samples).
 #  2. A maps run killed with SIGKILL after its second checkpoint and resumed
 #     ends with the same bits as the uninterrupted run.
 #  3. perturb eval rebuilds the model from the run file and gives its last
-#     path metrics, bit for bit.
+#     path metrics, bit for bit; for thresholded decisions the share of
+#     optimal paths alone (no cost ratio, in the log either).
 #  4. It learns: on the grid benchmark (4 x 4, deg 4, noise 0.5, 500
 #     training instances) FY's normalised test regret after 10 epochs is
 #     below 0.8 of the untrained model's (epoch 0 is not stored: compared
@@ -114,6 +117,9 @@ same_bits maps_fy "$tmp/maps.ini" 1 loss.kind=fy
 same_bits maps_fy_mult "$tmp/maps.ini" 0 loss.kind=fy loss.perturbation=multiplicative model.output=unit_costs
 same_bits maps_blackbox "$tmp/maps.ini" 0 loss.kind=blackbox
 same_bits maps_two_stage "$tmp/maps.ini" 0 loss.kind=cost_squared
+# the paper's squared loss: raw scores regress the 0/1 indicators, thresholded at 1/2
+same_bits maps_squared "$tmp/maps.ini" 0 loss.kind=squared model.output=scores task.decision=threshold
+same_bits grid_squared "$tmp/grid.ini" 0 loss.kind=squared task.decision=threshold
 
 # ---- 2. SIGKILL and --resume ---------------------------------------------------
 epochs_done() { /usr/bin/python3 -c "import h5py,sys; print(int(h5py.File(sys.argv[1]).attrs['epochs_done']))" "$1" 2>/dev/null || echo 0; }
@@ -148,6 +154,23 @@ for key in ("optimal", "cost_ratio", "regret"):
 PY
 then pass "eval on 3 ranks gives the run's last path metrics: $(cat "$tmp/eval.json")"
 else fail "eval of the maps run: $(cat "$tmp/eval.json" "$tmp/eval.err")"; fi
+
+# thresholded decisions: the share of optimal paths, no cost ratio or regret (null)
+timeout 120 mpirun -q -n 2 "$perturb" eval "$tmp/grid_squared.1.h5" --json >"$tmp/eval_sq.json" 2>"$tmp/eval_sq.err"
+if /usr/bin/python3 - "$tmp/grid_squared.1.h5" "$tmp/eval_sq.json" "$tmp/grid_squared.1.h5.log" <<'PY'
+import json, math, sys
+import h5py
+last = h5py.File(sys.argv[1])["metrics"][-1]
+e = json.load(open(sys.argv[2]))
+assert e["optimal"] == last["test_optimal"] and e["train_optimal"] == last["train_optimal"], (e, last)
+assert last["train_optimal"] > 0, "no thresholded path is optimal: the check would not tell"
+assert e["cost_ratio"] is None and e["regret"] is None and e["train_cost_ratio"] is None, e
+assert math.isnan(last["test_cost_ratio"]) and math.isnan(last["test_regret"]), last
+log = open(sys.argv[3]).read()
+assert "optimal paths" in log and "cost ratio" not in log, log
+PY
+then pass "thresholded decisions: eval gives the run's share of optimal paths, no ratio: $(cat "$tmp/eval_sq.json")"
+else fail "thresholded decisions: $(cat "$tmp/eval_sq.json" "$tmp/eval_sq.err")"; fi
 
 # ---- 4. it learns --------------------------------------------------------------
 EPOCHS=10 run 2 "$tmp/learn.h5" "$tmp/grid.ini" loss.kind=fy synthetic.n=1000 train.batch_size=32 || fail "the learning run failed"

@@ -433,12 +433,19 @@ static void eval_line(const pt_task *t, const pt_eval_sums *sums, size_t n, char
     used += (size_t)snprintf(buf + used, size - used, ",\"%saccuracy\":%.17g", prefix, accuracy);
   else if ((t->metrics & PT_METRIC_ACCURACY) && used < size)
     used += (size_t)snprintf(buf + used, size - used, ", accuracy %.4f", accuracy);
-  if ((t->metrics & PT_METRIC_PATH) && used < size && json)
+  /* thresholded decisions need not be paths: no cost ratio or regret (null in JSON) */
+  const int ratios = t->decision == PT_DECISION_SOLVER;
+  if ((t->metrics & PT_METRIC_PATH) && used < size && json && ratios)
     snprintf(buf + used, size - used, ",\"%soptimal\":%.17g,\"%scost_ratio\":%.17g,\"%sregret\":%.17g", prefix,
              v.optimal, prefix, v.cost_ratio, prefix, v.regret);
-  else if ((t->metrics & PT_METRIC_PATH) && used < size)
+  else if ((t->metrics & PT_METRIC_PATH) && used < size && json)
+    snprintf(buf + used, size - used, ",\"%soptimal\":%.17g,\"%scost_ratio\":null,\"%sregret\":null", prefix,
+             v.optimal, prefix, prefix);
+  else if ((t->metrics & PT_METRIC_PATH) && used < size && ratios)
     snprintf(buf + used, size - used, ", optimal paths %.4f, cost ratio %.6f, regret %.6f", v.optimal, v.cost_ratio,
              v.regret);
+  else if ((t->metrics & PT_METRIC_PATH) && used < size)
+    snprintf(buf + used, size - used, ", optimal paths %.4f", v.optimal);
 }
 
 /* The run's own training and test parts, rebuilt from its stored

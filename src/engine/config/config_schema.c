@@ -65,6 +65,10 @@
   X("task", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto" PT_TASK_TYPES(PT_CHOICE),                       \
     "what the targets are and which solver makes them: auto (the dataset's own task: ranking or "              \
     "classification), ranking, classification, or plugin (a user's solver from task.plugin)")                  \
+  X("task", "decision", PT_CONFIG_CHOICE, "solver", 0, 0, 0, "solver|threshold",                                \
+    "how the metrics turn scores into a decision: solver (the solver's solution for theta) or threshold "      \
+    "(1 where theta > 1/2: a model regressing 0/1 targets with loss.kind = squared, e.g. path indicators; "    \
+    "such decisions need not be feasible, so shortest paths report no cost ratio or regret)")                 \
   X("task", "plugin", PT_CONFIG_STRING, "", 0, 0, 0, NULL,                                                     \
     "task.kind = plugin: path of the shared library with the solver (perturb/plugin.h)")                       \
   X("task", "plugin_options", PT_CONFIG_STRING, "", 0, 0, 0, NULL,                                             \

@@ -137,6 +137,14 @@ size_t pt_paths_entries(const char *solver, size_t rows, size_t cols) {
   return 0;
 }
 
+size_t pt_paths_scratch_bytes(size_t rows, size_t cols) { return rows * cols * (sizeof(size_t) + 1); }
+
+int pt_paths_is_path(const char *solver, size_t rows, size_t cols, const double *y, void *scratch) {
+  if (strcmp(solver, "dag_path") == 0) return is_dag_path(rows, cols, y);
+  size_t *stack = scratch;
+  return is_grid_path(rows, cols, y, stack, (unsigned char *)(stack + rows * cols));
+}
+
 pt_status pt_paths_check_rows(const char *fn, const char *origin, const char *solver, size_t rows, size_t cols,
                               size_t n, size_t d, const double *Y, const double *costs, size_t first_row) {
   if (strcmp(solver, "grid_path") != 0 && strcmp(solver, "dag_path") != 0)
@@ -158,21 +166,17 @@ pt_status pt_paths_check_rows(const char *fn, const char *origin, const char *so
                       first_row + k / d, k % d, costs[k]);
   }
   const int grid = strcmp(solver, "grid_path") == 0;
-  size_t *stack = grid ? malloc(rows * cols * sizeof *stack) : NULL;
-  unsigned char *seen = grid ? malloc(rows * cols) : NULL;
-  pt_status st = grid && (!stack || !seen) ? pt_error(PT_ENOMEM, "%s: out of memory checking the paths", fn) : PT_OK;
-  for (size_t i = 0; i < n && st == PT_OK; i++) {
-    const double *y = Y + i * d;
-    if (grid ? !is_grid_path(rows, cols, y, stack, seen) : !is_dag_path(rows, cols, y))
+  void *scratch = grid ? malloc(pt_paths_scratch_bytes(rows, cols)) : NULL;
+  pt_status st = grid && !scratch ? pt_error(PT_ENOMEM, "%s: out of memory checking the paths", fn) : PT_OK;
+  for (size_t i = 0; i < n && st == PT_OK; i++)
+    if (!pt_paths_is_path(solver, rows, cols, Y + i * d, scratch))
       st = pt_error(PT_EFORMAT,
                     grid ? "%s: %s: /Y row %zu is not a path of the %zu x %zu grid (grid_path: both corners and a "
                            "set of vertices connected through their 8 neighbours)"
                          : "%s: %s: /Y row %zu is not a path of the %zu x %zu grid (dag_path: one right or down edge "
                            "from each vertex, from the top-left to the bottom-right corner)",
                     fn, origin, first_row + i, rows, cols);
-  }
-  free(stack);
-  free(seen);
+  free(scratch);
   return st;
 }
 

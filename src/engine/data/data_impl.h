@@ -16,6 +16,15 @@ void pt_path_stem(const char *path, const char *suffix, char *out, size_t size);
  * solver name or a grid below 2 × 2. */
 size_t pt_paths_entries(const char *solver, size_t rows, size_t cols);
 
+/* The scratch bytes pt_paths_is_path needs on a grid of rows × cols vertices. */
+size_t pt_paths_scratch_bytes(size_t rows, size_t cols);
+
+/* 1 if the 0/1 vector y is a path of the graph of `solver` ("grid_path" or
+ * "dag_path", as pt_paths_entries) on rows × cols vertices, as
+ * pt_paths_check_rows checks /Y rows; else 0. `scratch` holds
+ * pt_paths_scratch_bytes(rows, cols) bytes, suitably aligned (malloc'd). Local. */
+int pt_paths_is_path(const char *solver, size_t rows, size_t cols, const double *y, void *scratch);
+
 /* Checks the parts of a shortest-path dataset that the loader and the
  * writer share: the solver and grid give d entries, Y holds 0/1 values that
  * form a path of the solver's graph (dag_path: a right/down walk between the

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "data/data_impl.h"
+#include "solver_impl.h"
 
 
 /* log2 of the scale of the Spearman sums (metrics.h) */
@@ -73,7 +75,7 @@ void pt_rank_metrics(const pt_rank_sums *sums, size_t n, double *spearman, doubl
 
 pt_status pt_task_accuracy_hit(const pt_task *t, const double *theta, const double *y, double *scratch, int *hit) {
   *hit = 0;
-  pt_status st = pt_solver_solve(t->solver, theta, scratch);
+  pt_status st = pt_task_decide(t, theta, scratch);
   if (st != PT_OK) return st;
   /* Entry by entry rather than memcmp: -0.0 from a user's solver equals a
    * target's 0. */
@@ -100,7 +102,7 @@ pt_status pt_path_add(const pt_task *t, const double *theta, const double *cost,
   if (cost == NULL) return pt_error(PT_EINVAL, "pt_path_add: the path metrics need the true costs of the instance");
   const size_t d = pt_solver_dim(t->solver);
   double *yhat = t->work, *neg = yhat + d, *yopt = neg + d;
-  PT_TRY(pt_solver_solve(t->solver, theta, yhat));
+  PT_TRY(pt_task_decide(t, theta, yhat));
   for (size_t j = 0; j < d; j++) neg[j] = -cost[j];
   PT_TRY(pt_solver_solve(t->solver, neg, yopt));
   double pred = 0.0, opt = 0.0;
@@ -110,6 +112,13 @@ pt_status pt_path_add(const pt_task *t, const double *theta, const double *cost,
   }
   if (!(opt > 0))
     return pt_error(PT_EDOM, "the optimal path costs %g: cost ratios and regret need positive optima", opt);
+  if (t->decision == PT_DECISION_THRESHOLD) {
+    /* a thresholded decision is optimal only if it is also a path; with
+     * decisions that are not paths, cost ratios and regret mean nothing */
+    sums->optimal += fabs(pred - opt) <= 1e-9 * opt &&
+                     pt_paths_is_path(t->solver->type->name, t->solver->rows, t->solver->cols, yhat, yopt + d);
+    return PT_OK;
+  }
   sums->optimal += fabs(pred - opt) <= 1e-9 * opt;
   PT_TRY(pt_exact_sum_add(&sums->ratio, pred / opt));
   PT_TRY(pt_exact_sum_add(&sums->excess, pred - opt));
@@ -140,8 +149,8 @@ pt_eval_values pt_eval_metrics(const pt_task *t, const pt_eval_sums *sums, size_
   pt_eval_values v = {NAN, NAN, NAN, NAN, NAN, NAN};
   if (t->metrics & PT_METRIC_RANKING) pt_rank_metrics(&sums->rank, n, &v.spearman, &v.exact);
   if (t->metrics & PT_METRIC_ACCURACY) v.accuracy = (double)sums->hits / (double)n;
-  if (t->metrics & PT_METRIC_PATH) {
-    v.optimal = (double)sums->path.optimal / (double)n;
+  if (t->metrics & PT_METRIC_PATH) v.optimal = (double)sums->path.optimal / (double)n;
+  if ((t->metrics & PT_METRIC_PATH) && t->decision == PT_DECISION_SOLVER) {
     v.cost_ratio = pt_exact_sum_value(&sums->path.ratio) / (double)n;
     v.regret = pt_exact_sum_value(&sums->path.excess) / pt_exact_sum_value(&sums->path.opt);
   }

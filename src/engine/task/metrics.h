@@ -75,10 +75,13 @@ typedef struct pt_path_sums {
   pt_exact_sum opt;    /* Σ_i opt_i */
 } pt_path_sums;
 
-/* Adds one instance to the path sums: the path ŷ = y*(θ) (no noise) and the
- * optimal one y*(−c) for the true costs c[0..d), cost(y) = ⟨c, y⟩. Uses the
- * task's solver and its workspace t->work (3d doubles). PT_EDOM for an
- * optimum of cost 0 (a ratio without meaning) or a solver's failure. Local. */
+/* Adds one instance to the path sums: the decision ŷ for θ (pt_task_decide:
+ * the path y*(θ), no noise) and the optimal path y*(−c) for the true costs
+ * c[0..d), cost(y) = ⟨c, y⟩. A thresholded decision counts as optimal only
+ * if it is a path of the graph, and adds nothing to the ratio and regret
+ * sums (pt_eval_metrics reports them as NaN). Uses the task's solver and its
+ * workspace t->work (3d doubles, then the path check's scratch). PT_EDOM for
+ * an optimum of cost 0 (a ratio without meaning) or a solver's failure. Local. */
 pt_status pt_path_add(const pt_task *t, const double *theta, const double *cost, pt_path_sums *sums);
 
 /* The sums behind all the metrics of some instances: plain int64_t fields,
@@ -108,7 +111,8 @@ pt_status pt_eval_add(const pt_task *t, size_t d, const double *theta, const dou
  * Collective. */
 void pt_eval_sums_allreduce(pt_eval_sums *sums, size_t count, MPI_Comm comm);
 
-/* The metrics of n instances from their summed sums. Local. */
+/* The metrics of n instances from their summed sums (the cost ratio and
+ * regret are NaN for thresholded decisions: pt_path_add). Local. */
 pt_eval_values pt_eval_metrics(const pt_task *t, const pt_eval_sums *sums, size_t n);
 
 #endif

@@ -40,13 +40,6 @@ static pt_status paths_check(const pt_task *t, const pt_dataset *ds, const char 
     return pt_error(PT_EFORMAT, "'%s' holds %s paths on a %zu x %zu grid, the training data %s paths on %zu x %zu",
                     origin, ds->solver, ds->grid_rows, ds->grid_cols, t->solver->type->name, t->solver->rows,
                     t->solver->cols);
-  /* the same graph as the training data's: a transposed grid (3 x 4 against
-   * 4 x 3) or another solver can have the same dimension */
-  if (ds->solver[0] != '\0' && (strcmp(ds->solver, t->solver->type->name) != 0 || ds->grid_rows != t->solver->rows ||
-                                 ds->grid_cols != t->solver->cols))
-    return pt_error(PT_EFORMAT, "'%s' holds %s paths on a %zu x %zu grid, the training data %s paths on %zu x %zu",
-                    origin, ds->solver, ds->grid_rows, ds->grid_cols, t->solver->type->name, t->solver->rows,
-                    t->solver->cols);
   if ((t->metrics & PT_METRIC_PATH) && ds->costs == NULL)
     return pt_error(PT_EFORMAT, "'%s' has no true costs (/costs), the training data have: the path metrics need them "
                                 "in both parts", origin);
@@ -57,7 +50,8 @@ static pt_status paths_setup(pt_task *t, const pt_config *cfg, const pt_dataset 
   (void)cfg;
   PT_TRY(check_paths(train, origin));
   t->metrics = train->costs ? PT_METRIC_PATH : PT_METRIC_ACCURACY;
-  t->work = malloc(3 * train->d * sizeof *t->work);
+  /* the metrics' scratch: three paths, then the path check's (pt_path_add) */
+  t->work = malloc(3 * train->d * sizeof *t->work + pt_paths_scratch_bytes(train->grid_rows, train->grid_cols));
   if (t->work == NULL) return pt_error(PT_ENOMEM, "out of memory for the task");
   return strcmp(train->solver, "grid_path") == 0
            ? pt_solver_grid_path_alloc(train->grid_rows, train->grid_cols, &t->solver)

@@ -58,6 +58,15 @@ pt_status pt_task_from_config(const pt_config *cfg, const pt_dataset *train, con
                   t->solver ? pt_solver_dim(t->solver) : 0, origin, train->d);
   if (st == PT_OK && (t->metrics & ~(unsigned)(PT_METRIC_RANKING | PT_METRIC_ACCURACY | PT_METRIC_PATH)) != 0)
     st = pt_error(PT_EINVAL, "task %s: unknown metric bits 0x%x", type->name, t->metrics);
+  const char *decision = NULL;
+  if (st == PT_OK) st = pt_config_get_string(cfg, "task.decision", &decision);
+  if (st == PT_OK && strcmp(decision, "threshold") == 0) {
+    t->decision = PT_DECISION_THRESHOLD;
+    /* a ranking's target is d − rank, not 0/1: no threshold makes it */
+    if (t->metrics & PT_METRIC_RANKING)
+      st = pt_error(PT_ECONFIG, "task.decision = threshold needs 0/1 targets (classification, shortest_path); "
+                                "task %s ranks labels: use task.decision = solver", type->name);
+  }
   if (st != PT_OK) {
     pt_task_free(&t);
     return st;
@@ -76,6 +85,14 @@ pt_status pt_task_check(const pt_task *t, const pt_dataset *ds, const char *orig
   if (ds->d != d)
     return pt_error(PT_EFORMAT, "'%s' has targets of dimension %zu, the training data %zu (task %s)", origin,
                     ds->d, d, t->type->name);
+  return PT_OK;
+}
+
+pt_status pt_task_decide(const pt_task *t, const double *theta, double *y) {
+  if (t->decision == PT_DECISION_SOLVER) return pt_solver_solve(t->solver, theta, y);
+  const size_t d = pt_solver_dim(t->solver);
+  PT_TRY(pt_check_finite("pt_task_decide", "theta", d, theta));
+  for (size_t j = 0; j < d; j++) y[j] = theta[j] > 0.5 ? 1.0 : 0.0;
   return PT_OK;
 }
 

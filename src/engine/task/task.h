@@ -29,6 +29,13 @@
  * mean cost ratio and the normalised regret (metrics.h). Not a plug-in bit. */
 #define PT_METRIC_PATH 0x100u
 
+/* How the model's scores θ become the decision the metrics judge
+ * (task.decision): PT_DECISION_SOLVER, the solver's solution y*(θ), always
+ * feasible; PT_DECISION_THRESHOLD, the entries of θ above 1/2 — for a model
+ * that regresses a 0/1 target itself (the squared-loss baseline of the
+ * paper's shortest paths), whose decisions need not be feasible. */
+typedef enum pt_task_decision { PT_DECISION_SOLVER = 0, PT_DECISION_THRESHOLD = 1 } pt_task_decision;
+
 typedef struct pt_task pt_task;
 
 typedef struct pt_task_type {
@@ -50,8 +57,9 @@ struct pt_task {
   const pt_task_type *type;
   pt_solver *solver; /* owned */
   unsigned metrics;  /* PT_METRIC_* bits */
+  pt_task_decision decision; /* task.decision */
   void *handle;      /* the plugin's library (plugin) */
-  double *work;      /* owned; a task's scratch for its metrics (shortest_path: 3d doubles), or NULL */
+  double *work;      /* owned; a task's scratch for its metrics (shortest_path: pt_path_add's), or NULL */
 };
 
 #define PT_TASK_DECLARE(name) extern const pt_task_type pt_task_##name;
@@ -79,6 +87,12 @@ pt_status pt_task_from_config(const pt_config *cfg, const pt_dataset *train, con
  * the task made from the training data: the task's own check, then the
  * dimension (PT_EFORMAT with one line). Not collective. */
 pt_status pt_task_check(const pt_task *t, const pt_dataset *ds, const char *origin);
+
+/* The decision for the scores theta into y [d] (t->decision: the solver's
+ * solution, or 1 where θ_j > 1/2 and 0 elsewhere). Uses the solver's
+ * workspace. PT_EDOM for a non-finite θ, PT_ESOLVER for a plugin's failure.
+ * Local. */
+pt_status pt_task_decide(const pt_task *t, const double *theta, double *y);
 
 /* Frees the task: its type's release, then the solver if release left it.
  * NULL-safe; clears the handle. Not collective. */

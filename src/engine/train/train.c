@@ -550,9 +550,11 @@ static void report(const run *r, const pt_metrics_row *row, int json, double lef
     snprintf(metrics + strlen(metrics), sizeof metrics - strlen(metrics), "  accuracy train %.4f  test %.4f",
              row->train_accuracy, row->test_accuracy);
   if (r->task->metrics & PT_METRIC_PATH)
-    snprintf(metrics + strlen(metrics), sizeof metrics - strlen(metrics),
-             "  optimal paths train %.4f  test %.4f  test cost ratio %.4f  regret %.4f", row->train_optimal,
-             row->test_optimal, row->test_cost_ratio, row->test_regret);
+    snprintf(metrics + strlen(metrics), sizeof metrics - strlen(metrics), "  optimal paths train %.4f  test %.4f",
+             row->train_optimal, row->test_optimal);
+  if ((r->task->metrics & PT_METRIC_PATH) && r->task->decision == PT_DECISION_SOLVER) /* paths: ratios mean something */
+    snprintf(metrics + strlen(metrics), sizeof metrics - strlen(metrics), "  test cost ratio %.4f  regret %.4f",
+             row->test_cost_ratio, row->test_regret);
   if (isfinite(row->test_loss))
     snprintf(metrics + strlen(metrics), sizeof metrics - strlen(metrics), "  test loss %.6g", row->test_loss);
   fprintf(out, "epoch %lld/%lld  loss %.6g%s  %.3g label-pert/s  elapsed %.1f s  left ~%.0f s\n",
