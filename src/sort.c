@@ -1,6 +1,8 @@
 /* sort.c: ascending order of doubles with deterministic tie-breaking (see sort.h). */
 #include "sort.h"
 
+#include "simd_impl.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -103,18 +105,40 @@ size_t pt_sort_work_size(size_t d) {
 }
 
 /* Positions by counting: key j goes to #{k : keys[k] < keys[j]}. Keys are
- * distinct, so this is a permutation. Compiled for AVX2 and for plain x86-64,
- * chosen at load time; both give the same integers. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-static void rank_count(size_t d, const uint64_t *keys, uint64_t *sorted) {
-  for (size_t j = 0; j < d; j++) {
-    const uint64_t kj = keys[j];
-    uint64_t below = 0;
-    for (size_t k = 0; k < d; k++) below += keys[k] < kj;
-    sorted[below] = kj;
+ * distinct, so this is a permutation. One body, compiled for each
+ * instruction set (perturb/simd.h) and vectorised by the compiler: integer
+ * comparisons and sums, so every version gives the same positions. */
+#define RANK_COUNT_BODY                                            \
+  for (size_t j = 0; j < d; j++) {                                 \
+    const uint64_t kj = keys[j];                                   \
+    uint64_t below = 0;                                            \
+    for (size_t k = 0; k < d; k++) below += keys[k] < kj;          \
+    sorted[below] = kj;                                            \
   }
+
+static void rank_count_portable(size_t d, const uint64_t *restrict keys, uint64_t *restrict sorted) {
+  RANK_COUNT_BODY
+}
+
+#if PT_SIMD_X86
+PT_TARGET_AVX2 static void rank_count_avx2(size_t d, const uint64_t *restrict keys, uint64_t *restrict sorted) {
+  RANK_COUNT_BODY
+}
+
+PT_TARGET_AVX512 static void rank_count_avx512(size_t d, const uint64_t *restrict keys, uint64_t *restrict sorted) {
+  RANK_COUNT_BODY
+}
+#endif
+
+static void rank_count(size_t d, const uint64_t *keys, uint64_t *sorted) {
+#if PT_SIMD_X86
+  switch (pt_simd_active()) {
+  case PT_SIMD_AVX512: rank_count_avx512(d, keys, sorted); return;
+  case PT_SIMD_AVX2: rank_count_avx2(d, keys, sorted); return;
+  case PT_SIMD_PORTABLE: break;
+  }
+#endif
+  rank_count_portable(d, keys, sorted);
 }
 
 /* Distributes the keys into 2d buckets spread evenly over [lo, hi] = [min x, max x],

@@ -26,5 +26,7 @@ expect_error demo --epsilon 0
 expect_error demo --epsilon -1
 expect_error demo --epsilon nan
 expect_error demo --seed -3
+# the kernels' instruction set: an unknown name (an unsupported one is in test_simd)
+PERTURB_SIMD=sse9 expect_error bench --d 10
 echo "cli_errors: $checks checks, $((checks - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -12,5 +12,6 @@
 #include "perturb/solver.h"
 #include "perturb/perturbed.h"
 #include "perturb/loss.h"
+#include "perturb/simd.h"
 
 #endif

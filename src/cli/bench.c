@@ -177,8 +177,8 @@ int pt_cli_bench(int argc, char **argv) {
     return 0;
   }
   if (!json)
-    printf("%6s %6s %5s %12s %14s %14s %8s\n", "d", "M", "B", "seconds", "label-pert/s", "floor l-p/s",
-           "floor/fy");
+    printf("kernels: %s\n%6s %6s %5s %12s %14s %14s %8s\n", pt_simd_name(pt_simd_active()), "d", "M", "B", "seconds",
+           "label-pert/s", "floor l-p/s", "floor/fy");
   int rc = 0;
   for (size_t a = 0; a < nd && rc == 0; a++) {
     const size_t d = ds[a];
@@ -226,10 +226,10 @@ int pt_cli_bench(int argc, char **argv) {
       const double work = (double)B * (double)M * (double)d;
       const double tf = median(t_fy, repeats), tl = median(t_floor, repeats);
       if (json)
-        printf("{\"solver\":\"ranking\",\"noise\":\"gaussian\",\"d\":%zu,\"M\":%zu,\"B\":%zu,\"repeats\":%zu,"
+        printf("{\"solver\":\"ranking\",\"noise\":\"gaussian\",\"simd\":\"%s\",\"d\":%zu,\"M\":%zu,\"B\":%zu,\"repeats\":%zu,"
                "\"seconds\":%.6g,\"label_perturbations_per_s\":%.6g,\"floor_seconds\":%.6g,"
                "\"floor_label_perturbations_per_s\":%.6g,\"floor_ratio\":%.4f}\n",
-               d, M, B, repeats, tf, work / tf, tl, work / tl, tf / tl);
+               pt_simd_name(pt_simd_active()), d, M, B, repeats, tf, work / tf, tl, work / tl, tf / tl);
       else
         printf("%6zu %6zu %5zu %12.4f %14.4g %14.4g %8.3f\n", d, M, B, tf, work / tf, work / tl, tf / tl);
       fflush(stdout);

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "train/interrupt.h"
+#include "perturb/simd.h"
 #include "perturb/version.h"
 
 static void usage(FILE *out) {  /* --help only: errors get one line */
@@ -39,8 +40,18 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (strcmp(cmd, "--version") == 0) {
-    printf("perturb %s (commit %s)\n", PERTURB_VERSION, PERTURB_GIT_COMMIT);
+    printf("perturb %s (commit %s), kernels: %s (this CPU runs up to %s)\n", PERTURB_VERSION, PERTURB_GIT_COMMIT,
+           pt_simd_name(pt_simd_active()), pt_simd_name(pt_simd_supported()));
     return 0;
+  }
+  /* The kernels' instruction set, if the user chose one: a wrong or
+   * unsupported value is an error here, before any work (the library alone
+   * would fall back to the widest path). Results are the same bits on every
+   * path; forcing one is for checking that, or timing. */
+  const char *simd = getenv("PERTURB_SIMD");
+  if (simd != NULL && pt_simd_select(simd) != PT_OK) {
+    fprintf(stderr, "perturb: PERTURB_SIMD: %s\n", pt_last_error());
+    return 2;
   }
   if (strcmp(cmd, "demo") == 0) return pt_cli_demo(argc - 1, argv + 1);
   if (strcmp(cmd, "bench") == 0) return pt_cli_bench(argc - 1, argv + 1);
