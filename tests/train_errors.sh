@@ -97,5 +97,7 @@ expect "CSV ranks not a permutation" "permutation" -- import "$tmp/perm.csv" --o
 expect "eval of a dataset, not a run" "not a perturb run file" -- eval "$tmp/data.h5" "$tmp/data.h5"
 expect "unknown option" "unknown option" -- train "$G" --frobnicate "${O[@]}"
 expect "missing --out" "missing --out" -- train "$G"
+# an unknown kernel instruction set: one line from the two ranks, not one each
+PERTURB_SIMD=sse9 expect "PERTURB_SIMD unknown" "SIMD path 'sse9' is not one of" -- train "$G" "${O[@]}"
 echo "train_errors: $checks checks, $((checks - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -49,8 +49,11 @@ int main(int argc, char **argv) {
    * would fall back to the widest path). Results are the same bits on every
    * path; forcing one is for checking that, or timing. */
   const char *simd = getenv("PERTURB_SIMD");
-  if (simd != NULL && pt_simd_select(simd) != PT_OK) {
-    fprintf(stderr, "perturb: PERTURB_SIMD: %s\n", pt_last_error());
+  char simd_error[512] = "";
+  if (simd != NULL && pt_simd_select(simd) != PT_OK)
+    snprintf(simd_error, sizeof simd_error, "perturb: PERTURB_SIMD: %s\n", pt_last_error());
+  if ((strcmp(cmd, "demo") == 0 || strcmp(cmd, "bench") == 0) && simd_error[0]) {
+    fputs(simd_error, stderr);
     return 2;
   }
   if (strcmp(cmd, "demo") == 0) return pt_cli_demo(argc - 1, argv + 1);
@@ -69,6 +72,13 @@ int main(int argc, char **argv) {
      * the user chose the sharedfp components. */
     setenv("OMPI_MCA_sharedfp", "^lockedfile", 0);
     MPI_Init(&argc, &argv);
+    if (simd_error[0]) { /* one line from rank 0, as for every other error */
+      int rank = 0;
+      MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+      if (rank == 0) fputs(simd_error, stderr);
+      MPI_Finalize();
+      return 2;
+    }
     /* train and sweep stop at a step boundary with a checkpoint; the other
      * commands keep the default action (a signal ends them at once). After
      * MPI_Init, so that no MPI handler replaces ours. */
