@@ -4,8 +4,11 @@
  *  - the sort order of the ranking solver (d = 1 … 40: the rank count below
  *    33, the other sorts above), on continuous values, ties and values that
  *    differ in their last bits only;
- *  - the perturbed ranking y_ε and F_ε (Gaussian noise, M = 100, B = 8), the
- *    estimator the kernels serve, compared with memcmp.
+ *  - the perturbed ranking y_ε and F_ε (Gaussian noise, M = 100, B = 8), and
+ *    the sums of the FY gradient's hot loop (pt_perturbed_sums, the solver
+ *    adding in place), the estimators the kernels serve, compared with
+ *    memcmp; on the portable path the sums over M must be y_ε exactly (integer
+ *    ranks).
  * A path the CPU lacks is reported as not tested, and selecting it must fail
  * with one line; so must an unknown name. */
 #include <stdlib.h>
@@ -38,8 +41,9 @@ static void orders(gsl_rng *r, uint32_t out[MAXD + 1][7][MAXD]) {
     }
 }
 
-/* y_ε [B × d] and F_ε [B] of the perturbed ranking at d ≤ 100 labels. */
-static void estimates(size_t d, double *y, double *F) {
+/* y_ε [B × d], F_ε [B] and the sums of pt_perturbed_sums [B × d] of the
+ * perturbed ranking at d ≤ 100 labels. */
+static void estimates(size_t d, double *y, double *F, double *ysum) {
   pt_solver *s = NULL;
   pt_perturbed *p = NULL;
   CHECK_OK(pt_solver_ranking_alloc(d, &s));
@@ -54,6 +58,7 @@ static void estimates(size_t d, double *y, double *F) {
     pt_perturbed_set_stream(p, 9, 0);
     CHECK_OK(pt_perturbed_maximizer(p, B, theta, ids, y, NULL));
     CHECK_OK(pt_perturbed_maximum(p, B, theta, ids, F, NULL));
+    CHECK_OK(pt_perturbed_sums(p, B, theta, ids, 0, M, ysum, NULL));
   }
   pt_perturbed_free(&p);
   pt_solver_free(&s);
@@ -62,13 +67,19 @@ static void estimates(size_t d, double *y, double *F) {
 int main(void) {
   gsl_rng *r = pt_rng_alloc();
   static uint32_t base[MAXD + 1][7][MAXD], other[MAXD + 1][7][MAXD];
-  const size_t dims[] = {3, 10, 16, 32, 33, 100};
-  static double ybase[6][B * 100], Fbase[6][B], y[B * 100], F[B];
+  const size_t dims[] = {3, 8, 9, 10, 16, 32, 33, 100};
+  enum { NDIMS = sizeof dims / sizeof dims[0] };
+  static double ybase[NDIMS][B * 100], Fbase[NDIMS][B], sbase[NDIMS][B * 100], y[B * 100], F[B], ysum[B * 100];
   CHECK_OK(pt_simd_select("portable"));
   CHECK(pt_simd_active() == PT_SIMD_PORTABLE, "portable selected");
   memset(base, 0xff, sizeof base); /* entries beyond d stay so in both */
   orders(r, base);
-  for (size_t k = 0; k < 6; k++) estimates(dims[k], ybase[k], Fbase[k]);
+  for (size_t k = 0; k < NDIMS; k++) {
+    estimates(dims[k], ybase[k], Fbase[k], sbase[k]);
+    int exact = 1;
+    for (size_t j = 0; j < B * dims[k]; j++) exact &= sbase[k][j] / (double)M == ybase[k][j];
+    CHECK(exact, "portable: the sums of the FY loop at d = %zu, over M, are y_eps exactly", dims[k]);
+  }
   const pt_simd_level top = pt_simd_supported();
   for (int l = PT_SIMD_AVX2; l <= PT_SIMD_AVX512; l++) {
     const char *name = pt_simd_name((pt_simd_level)l);
@@ -83,10 +94,12 @@ int main(void) {
     orders(r, other);
     CHECK(memcmp(base, other, sizeof base) == 0, "%s: the sort orders of d = 1..%d are the portable ones", name,
           MAXD);
-    for (size_t k = 0; k < 6; k++) {
-      estimates(dims[k], y, F);
-      CHECK(memcmp(y, ybase[k], B * dims[k] * sizeof *y) == 0 && memcmp(F, Fbase[k], sizeof F) == 0,
-            "%s: y_eps and F_eps of the perturbed ranking at d = %zu are the portable bits", name, dims[k]);
+    for (size_t k = 0; k < NDIMS; k++) {
+      estimates(dims[k], y, F, ysum);
+      CHECK(memcmp(y, ybase[k], B * dims[k] * sizeof *y) == 0 && memcmp(F, Fbase[k], sizeof F) == 0 &&
+                memcmp(ysum, sbase[k], B * dims[k] * sizeof *ysum) == 0,
+            "%s: y_eps, F_eps and the FY sums of the perturbed ranking at d = %zu are the portable bits", name,
+            dims[k]);
     }
   }
   CHECK_FAILS_MSG(pt_simd_select("sse9"), PT_EINVAL,
