@@ -7,6 +7,7 @@
  * data (PERTURB_LABEL_RANKING_DIR overrides). */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
+#include <fcntl.h>
 #include <math.h>
 #include <mpi.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <hdf5.h>
@@ -451,6 +453,47 @@ static void test_csv_real(void) {
   }
   if (dir) closedir(dir);
   CHECK(files == 21, "21 label-ranking files (found %zu)", files);
+}
+
+/* The per-process cache of parsed CSV files: the same dataset as a fresh
+ * import; a copy the caller owns; a file rewritten since (another size, or
+ * the same size and a later modification time) read again; a file gone
+ * reported as gone, not served from the cache. */
+static void test_csv_cache(void) {
+  if (rank != 0) return;
+  SAY("CSV import through the cache\n");
+  char path[512];
+  tmp_path(path, sizeof path, "cached.csv");
+  write_text("cached.csv", "f1,f2,r1,r2,r3\n1,2,1,2,3\n3,4,3,1,2\n");
+  pt_dataset *a = NULL, *b = NULL, *c = NULL;
+  CHECK_OK(pt_dataset_import_csv(path, &a));
+  CHECK_OK(pt_dataset_import_csv_cached(path, &b));
+  CHECK(a && b && a->n == b->n && a->p == b->p && a->d == b->d && memcmp(a->X, b->X, 4 * sizeof *a->X) == 0 &&
+            memcmp(a->Y, b->Y, 6 * sizeof *a->Y) == 0 && strcmp(a->name, b->name) == 0,
+        "the cached import is the plain import");
+  if (b) b->X[0] = 99.0; /* the caller's own copy */
+  CHECK_OK(pt_dataset_import_csv_cached(path, &c));
+  CHECK(c && c->X[0] == 1.0, "a change to one copy does not reach the next");
+  pt_dataset_free(&b);
+  pt_dataset_free(&c);
+  /* the same size, other values, a later modification time */
+  write_text("cached.csv", "f1,f2,r1,r2,r3\n5,2,1,2,3\n3,4,3,1,2\n");
+  struct timespec times[2] = {{0, UTIME_OMIT}, {0, 0}};
+  clock_gettime(CLOCK_REALTIME, &times[1]);
+  times[1].tv_sec += 10;
+  CHECK(utimensat(AT_FDCWD, path, times, 0) == 0, "set the modification time of %s", path);
+  CHECK_OK(pt_dataset_import_csv_cached(path, &c));
+  CHECK(c && c->X[0] == 5.0, "a file rewritten since is read again (same size, later time)");
+  pt_dataset_free(&c);
+  write_text("cached.csv", "f1,f2,r1,r2\n1,2,1,2\n");
+  CHECK_OK(pt_dataset_import_csv_cached(path, &c));
+  CHECK(c && c->d == 2 && c->n == 1, "a file rewritten since is read again (another size)");
+  pt_dataset_free(&c);
+  remove(path);
+  CHECK_FAILS_MSG(pt_dataset_import_csv_cached(path, &c), PT_EIO, "No such file");
+  CHECK(c == NULL, "nothing handed out for a file gone");
+  CHECK_FAILS(pt_dataset_import_csv_cached(NULL, &c), PT_EFAULT);
+  pt_dataset_free(&a);
 }
 
 static void test_csv_bad(void) {
@@ -930,6 +973,7 @@ int main(int argc, char **argv) {
   test_folds();
   test_csv_real();
   test_csv_bad();
+  test_csv_cache();
   test_h5_round_trip();
   test_h5_bad();
 

@@ -152,6 +152,17 @@ pt_status pt_dataset_synthetic(const pt_synthetic_params *params, pt_dataset **o
 pt_status pt_dataset_import_csv(const char *path, pt_dataset **out);
 
 /**
+ * pt_dataset_import_csv() through a per-process cache of the last 4 files
+ * parsed: a file whose path and identity on disk (device, inode, size,
+ * modification time) are those of a cached one is not parsed again, and a
+ * file changed since is. *out is always the caller's own copy. A sweep's
+ * points read the same few files thousands of times. Errors are
+ * pt_dataset_import_csv()'s (a failed import is not cached). Thread-safe;
+ * not collective.
+ */
+pt_status pt_dataset_import_csv_cached(const char *path, pt_dataset **out);
+
+/**
  * Finds the handwritten digits file that Debian's python3-sklearn installs
  * (sklearn/datasets/data/digits.csv.gz: at its Debian 12 path, else from
  * `dpkg-query -L python3-sklearn`) and writes its path into out[size].

@@ -111,7 +111,7 @@ static pt_status load_all(const settings *s, MPI_Comm comm, pt_dataset **all) {
     else if (access(path, F_OK) != 0)
       st = pt_error(PT_EIO, "no dataset '%s' in '%s' (no file %s)", s->dataset, dir, path);
     else
-      st = pt_dataset_import_csv(path, all);
+      st = pt_dataset_import_csv_cached(path, all);
   } else {
     st = pt_synthetic_from_config(s->cfg, all);
   }
