@@ -3,8 +3,9 @@
 # side in one run, one thread each (a report, never a pass/fail test):
 #   1. the FY ranking gradient (perturb bench) against randn + argsort +
 #      scatter in float32 and float64 (scripts/bench_fy_torch.py kernel), at
-#      B = 256 for each d and M, with perturb's floor (drawing the M·d
-#      Gaussians and sorting them, nothing else) beside it;
+#      B = 256 for each d and M, with perturb's two floors beside it: drawing
+#      the M·d Gaussians and sorting them, nothing else (floor), and drawing
+#      the Gaussians alone (gauss), with the gradient's time in each;
 #   2. training the affine benchmark (experiments/perf/affine.ini: n = 10000,
 #      p = 50, batches of 32, SGD, FY with M = 10) at d = 100 and d = 10,
 #      perturb on one rank against the PyTorch loop.
@@ -53,15 +54,16 @@ done
 import json, sys
 ours = [json.loads(l) for l in open(sys.argv[1])]
 torch = {(r["dtype"], r["d"], r["M"]): r for r in map(json.loads, open(sys.argv[2]))}
-print(f"{'d':>6} {'M':>6} {'perturb':>11} {'floor':>11} {'torch f32':>11} {'torch f64':>11} "
-      f"{'vs f32':>7} {'vs f64':>7} {'fy/floor':>8}")
+print(f"{'d':>6} {'M':>6} {'perturb':>11} {'floor':>11} {'gauss':>11} {'torch f32':>11} {'torch f64':>11} "
+      f"{'vs f32':>7} {'vs f64':>7} {'fy/floor':>8} {'fy/gauss':>8}")
 for r in ours:
     f32, f64 = torch[("float32", r["d"], r["M"])], torch[("float64", r["d"], r["M"])]
     rate = r["label_perturbations_per_s"]
     print(f"{r['d']:>6} {r['M']:>6} {rate:>11.3g} {r['floor_label_perturbations_per_s']:>11.3g} "
+          f"{r['gaussian_floor_label_perturbations_per_s']:>11.3g} "
           f"{f32['label_perturbations_per_s']:>11.3g} {f64['label_perturbations_per_s']:>11.3g} "
           f"{rate / f32['label_perturbations_per_s']:>6.2f}x {rate / f64['label_perturbations_per_s']:>6.2f}x "
-          f"{r['floor_ratio']:>8.2f}")
+          f"{r['floor_ratio']:>8.2f} {r['gaussian_floor_ratio']:>8.2f}")
 PY
 
 [ "$train" = 1 ] || exit 0

@@ -1,7 +1,8 @@
 /* bench.c: `perturb bench` times the perturbed Fenchel–Young gradient (ranking,
- * Gaussian noise) against its floor: drawing the same M·d Gaussians and
- * sorting M vectors of d numbers, with nothing else. Timings are medians of
- * repeats; this is a report, not a test. */
+ * Gaussian noise) against two floors: drawing the same M·d Gaussians and
+ * sorting M vectors of d numbers, with nothing else; and drawing the
+ * Gaussians alone (the floor of issue #11). Timings are medians of repeats;
+ * this is a report, not a test. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,22 +35,28 @@ static double median(double *x, size_t n) {
 }
 
 /* The floor: for every (instance, sample), seek the stream, draw d Gaussians
- * and sort them — what any implementation of the estimator must do. */
+ * and sort them — what any implementation of the estimator must do; with
+ * `sort` 0, the Gaussians alone. */
 static double floor_once(size_t B, size_t M, size_t d, gsl_rng *rng, double *z, void *keys,
-                         uint32_t *order) {
+                         uint32_t *order, int sort) {
   const double t0 = now_seconds();
   unsigned sink = 0;
+  double zsink = 0.0;
   for (size_t i = 0; i < B; i++) {
     for (size_t m = 0; m < M; m++) {
       const pt_rng_id id = {1, PT_PURPOSE_PERTURB, 0, i, m};
       pt_rng_seek(rng, &id);
       pt_noise_gaussian->sample(rng, d, z);
-      pt_sort_order(d, z, keys, order);
-      sink += order[0];
+      if (sort) {
+        pt_sort_order(d, z, keys, order);
+        sink += order[0];
+      } else {
+        zsink += z[d - 1];
+      }
     }
   }
   const double t = now_seconds() - t0;
-  if (sink == 0xFFFFFFFFu) fputs("", stderr); /* keeps the work observable */
+  if (sink == 0xFFFFFFFFu || zsink == 1e300) fputs("", stderr); /* keeps the work observable */
   return t;
 }
 
@@ -133,9 +140,11 @@ static void bench_usage(FILE *out) {
   fputs("usage: perturb bench [--d LIST] [--M LIST] [--B N] [--repeats R] [--json] [--components]\n"
         "Times the perturbed Fenchel-Young gradient for ranking with Gaussian noise on B\n"
         "instances of dimension d with M samples each (defaults: d = 10,100,1000,\n"
-        "M = 1,10,100,1000, B = 256, R = 3), beside its floor (drawing the M*d Gaussians\n"
-        "and sorting, alone). Reports label-perturbations per second (B*M*d / time),\n"
-        "medians over R repeats; --json prints one JSON object per line.\n"
+        "M = 1,10,100,1000, B = 256, R = 3), beside two floors: drawing the M*d Gaussians\n"
+        "and sorting, alone (floor), and drawing the Gaussians alone (gauss). Reports\n"
+        "label-perturbations per second (B*M*d / time), medians over R repeats, and each\n"
+        "floor's rate over the gradient's (floor/fy, gauss/fy: the gradient's time in\n"
+        "floors); --json prints one JSON object per line.\n"
         "With --components, times the parts of the floor instead, beside the library\n"
         "routines they replace: ns per Gaussian (perturb's sampler, GSL's ziggurat on the\n"
         "same stream) and ns per element sorted (perturb's sort, libc qsort of pairs).\n",
@@ -177,8 +186,8 @@ int pt_cli_bench(int argc, char **argv) {
     return 0;
   }
   if (!json)
-    printf("kernels: %s\n%6s %6s %5s %12s %14s %14s %8s\n", pt_simd_name(pt_simd_active()), "d", "M", "B", "seconds",
-           "label-pert/s", "floor l-p/s", "floor/fy");
+    printf("kernels: %s\n%6s %6s %5s %12s %14s %14s %8s %14s %8s\n", pt_simd_name(pt_simd_active()), "d", "M", "B",
+           "seconds", "label-pert/s", "floor l-p/s", "floor/fy", "gauss l-p/s", "gauss/fy");
   int rc = 0;
   for (size_t a = 0; a < nd && rc == 0; a++) {
     const size_t d = ds[a];
@@ -205,7 +214,7 @@ int pt_cli_bench(int argc, char **argv) {
     for (size_t b = 0; b < nM && rc == 0; b++) {
       const size_t M = Ms[b];
       pt_perturbed *p = NULL;
-      double t_fy[1000], t_floor[1000];
+      double t_fy[1000], t_floor[1000], t_gauss[1000];
       if (pt_perturbed_alloc(solver, pt_noise_gaussian, 1.0, M, &p) != PT_OK) {
         fprintf(stderr, "perturb bench: %s\n", pt_last_error());
         rc = 1;
@@ -219,19 +228,23 @@ int pt_cli_bench(int argc, char **argv) {
           rc = 1;
         }
         t_fy[r] = now_seconds() - t0;
-        t_floor[r] = floor_once(B, M, d, rng, z, keys, order);
+        t_floor[r] = floor_once(B, M, d, rng, z, keys, order, 1);
+        t_gauss[r] = floor_once(B, M, d, rng, z, keys, order, 0);
       }
       pt_perturbed_free(&p);
       if (rc) break;
       const double work = (double)B * (double)M * (double)d;
-      const double tf = median(t_fy, repeats), tl = median(t_floor, repeats);
+      const double tf = median(t_fy, repeats), tl = median(t_floor, repeats), tg = median(t_gauss, repeats);
       if (json)
         printf("{\"solver\":\"ranking\",\"noise\":\"gaussian\",\"simd\":\"%s\",\"d\":%zu,\"M\":%zu,\"B\":%zu,\"repeats\":%zu,"
                "\"seconds\":%.6g,\"label_perturbations_per_s\":%.6g,\"floor_seconds\":%.6g,"
-               "\"floor_label_perturbations_per_s\":%.6g,\"floor_ratio\":%.4f}\n",
-               pt_simd_name(pt_simd_active()), d, M, B, repeats, tf, work / tf, tl, work / tl, tf / tl);
+               "\"floor_label_perturbations_per_s\":%.6g,\"floor_ratio\":%.4f,\"gaussian_floor_seconds\":%.6g,"
+               "\"gaussian_floor_label_perturbations_per_s\":%.6g,\"gaussian_floor_ratio\":%.4f}\n",
+               pt_simd_name(pt_simd_active()), d, M, B, repeats, tf, work / tf, tl, work / tl, tf / tl, tg, work / tg,
+               tf / tg);
       else
-        printf("%6zu %6zu %5zu %12.4f %14.4g %14.4g %8.3f\n", d, M, B, tf, work / tf, work / tl, tf / tl);
+        printf("%6zu %6zu %5zu %12.4f %14.4g %14.4g %8.3f %14.4g %8.3f\n", d, M, B, tf, work / tf, work / tl, tf / tl,
+               work / tg, tf / tg);
       fflush(stdout);
     }
     pt_solver_free(&solver);
