@@ -161,6 +161,40 @@ static void test_exact_bounds(void) {
   CHECK_FAILS_MSG(pt_exact_sum_merge(&full, &one), PT_EDOM, "2^95");
 }
 
+/* pt_exact_sum_add_n: the same bits as one pt_exact_sum_add per term, on
+ * terms of every magnitude and sign (the largest included, so that limbs
+ * carry late); a refused list leaves the sum unchanged. */
+static void test_exact_add_n(void) {
+  enum { N = 2000 };
+  static double x[N];
+  uint64_t h = 88172645463325252u; /* xorshift: terms of 40 magnitudes, both signs */
+  for (int k = 0; k < N; k++) {
+    h ^= h << 13;
+    h ^= h >> 7;
+    h ^= h << 17;
+    const double u = (double)(h >> 11) * 0x1p-53;
+    x[k] = (h & 1 ? -1.0 : 1.0) * ldexp(u, (int)(h >> 58) - 40);
+    if (k % 97 == 0) x[k] = (h & 2 ? -1.0 : 1.0) * nextafter(0x1p64, 0.0);
+  }
+  int same = 1;
+  for (int n = 0; n <= N; n += n < 10 ? 1 : 199) {
+    pt_exact_sum one = {{0, 7, 0, -3}}, many = one;
+    for (int k = 0; k < n; k++) CHECK_OK(pt_exact_sum_add(&one, x[k]));
+    CHECK_OK(pt_exact_sum_add_n(&many, (size_t)n, x));
+    same &= memcmp(&one, &many, sizeof one) == 0 && canonical(&many);
+  }
+  CHECK(same, "add_n of 0..%d terms gives the bits of one add per term", N);
+  pt_exact_sum s = {{1, 2, 3, 4}};
+  const pt_exact_sum before = s;
+  double bad[3] = {1.0, NAN, 2.0};
+  CHECK_FAILS_MSG(pt_exact_sum_add_n(&s, 3, bad), PT_EDOM, "nan");
+  pt_exact_sum full = {{0, 0, 0, (INT64_C(1) << 31) - 1}};
+  const double big[4] = {0x1p63, 0x1p63, 0x1p63, 0x1p63};
+  CHECK_FAILS_MSG(pt_exact_sum_add_n(&full, 4, big), PT_EDOM, "2^95");
+  CHECK(memcmp(&s, &before, sizeof s) == 0 && full.limb[3] == (INT64_C(1) << 31) - 1,
+        "a refused list leaves the sum unchanged");
+}
+
 /* Every rank at the largest allowed state; the reduced sum is exact. */
 static void test_exact_mpi(void) {
   const int64_t m = (INT64_C(1) << 32) - 1, top = INT64_C(1) << 31;
@@ -273,6 +307,7 @@ int main(int argc, char **argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &nranks);
   test_exact_local();
   test_exact_bounds();
+  test_exact_add_n();
   test_exact_mpi();
   test_spearman();
   /* Every rank fails if any rank failed. */

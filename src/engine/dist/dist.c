@@ -99,29 +99,48 @@ static void exact_normalise(int64_t limb[PT_EXACT_LIMBS]) {
   }
 }
 
-pt_status pt_exact_sum_add(pt_exact_sum *s, double x) {
-  if (!isfinite(x) || fabs(x) >= EXACT_TERM_MAX)
-    return pt_error(PT_EDOM, "a value to sum reached %g (not finite, or beyond the 2^64 the exact sums allow)", x);
-  /* x = c2·2^32 + c1 + c0·2^-32, every part with the sign of x, |c2|, |c1| <
-   * 2^32, |c0| ≤ 2^32. Each step is exact in double: scaling by a power of 2
-   * (a product below 2^-1022 loses only bits that round to 0 anyway), a cast
-   * truncating a value below 2^63, and the remainders (x's own low bits).
-   * Only c0 rounds: to the nearest integer, ties to even, by adding and
-   * subtracting 1.5·2^52 (exact for |v| < 2^51 in the default rounding
-   * mode). Casts and products rather than trunc/ldexp/llround calls: this
-   * runs for every loss sample. */
+/* The refusal of a term (pt_exact_sum_add). */
+static int exact_term_ok(double x) { return isfinite(x) && fabs(x) < EXACT_TERM_MAX; }
+
+/* Adds x, rounded to a multiple of 2^-32, to limbs 0..2 without carrying:
+ * each limb moves by at most 2^32. x = c2·2^32 + c1 + c0·2^-32, every part
+ * with the sign of x, |c2|, |c1| < 2^32, |c0| ≤ 2^32. Each step is exact in
+ * double: scaling by a power of 2 (a product below 2^-1022 loses only bits
+ * that round to 0 anyway), a cast truncating a value below 2^63, and the
+ * remainders (x's own low bits). Only c0 rounds: to the nearest integer,
+ * ties to even, by adding and subtracting 1.5·2^52 (exact for |v| < 2^51 in
+ * the default rounding mode). Casts and products rather than
+ * trunc/ldexp/llround calls: this runs for every loss sample. */
+static inline void exact_accumulate(int64_t limb[PT_EXACT_LIMBS], double x) {
   const int64_t c2 = (int64_t)(x * 0x1p-32);
   const double r1 = x - (double)c2 * 0x1p32;
   const int64_t c1 = (int64_t)r1;
   const double v = (r1 - (double)c1) * 0x1p32, c0 = (v + 0x1.8p52) - 0x1.8p52;
+  limb[0] += (int64_t)c0;
+  limb[1] += c1;
+  limb[2] += c2;
+}
+
+pt_status pt_exact_sum_add(pt_exact_sum *s, double x) { return pt_exact_sum_add_n(s, 1, &x); }
+
+pt_status pt_exact_sum_add_n(pt_exact_sum *s, size_t n, const double *x) {
+  for (size_t k = 0; k < n; k++)
+    if (!exact_term_ok(x[k]))
+      return pt_error(PT_EDOM, "a value to sum reached %g (not finite, or beyond the 2^64 the exact sums allow)",
+                      x[k]);
+  /* Carries wait for the end: limbs 0..2 start below 2^32 and move by at
+   * most 2^32 a term, so up to 2^30 terms fit in an int64 before the one
+   * normalisation; longer lists go in slices. The integers are the same
+   * whatever the order of the carries, so is the sum. */
   pt_exact_sum t = *s;
-  t.limb[0] += (int64_t)c0;
-  t.limb[1] += c1;
-  t.limb[2] += c2;
-  exact_normalise(t.limb);
-  if (t.limb[3] > EXACT_TOP_MAX || t.limb[3] < -EXACT_TOP_MAX)
-    return pt_error(PT_EDOM, "a sum reached %g with the term %g (beyond the 2^95 the exact sums allow)",
-                    pt_exact_sum_value(&t), x);
+  for (size_t k0 = 0; k0 < n; k0 += (size_t)1 << 30) {
+    const size_t k1 = n - k0 > ((size_t)1 << 30) ? k0 + ((size_t)1 << 30) : n;
+    for (size_t k = k0; k < k1; k++) exact_accumulate(t.limb, x[k]);
+    exact_normalise(t.limb);
+    if (t.limb[3] > EXACT_TOP_MAX || t.limb[3] < -EXACT_TOP_MAX)
+      return pt_error(PT_EDOM, "a sum reached %g with the term%s %g%s (beyond the 2^95 the exact sums allow)",
+                      pt_exact_sum_value(&t), n > 1 ? "s" : "", x[k0], n > 1 ? ", ..." : "");
+  }
   *s = t;
   return PT_OK;
 }

@@ -99,6 +99,13 @@ typedef struct pt_exact_sum {
  * the range above; s is then unchanged. */
 pt_status pt_exact_sum_add(pt_exact_sum *s, double x);
 
+/* s += x[0] + … + x[n−1], exactly: the same bits as n calls of
+ * pt_exact_sum_add, with one carry pass for the lot (the loss of every
+ * sample of an instance). PT_EDOM, naming a term, if one is not finite or
+ * |x| ≥ 2^64, or if the sum with the terms leaves the range above (checked
+ * once for up to 2^30 terms, not after each); s is then unchanged. Local. */
+pt_status pt_exact_sum_add_n(pt_exact_sum *s, size_t n, const double *x);
+
 /* s += t, exactly (t may be the raw limb-wise sum of several accumulators,
  * as an MPI_SUM leaves it). Local. PT_EDOM if the result leaves the range
  * above; s is then unchanged. */

@@ -12,7 +12,8 @@ static pt_status fy_gradient(const pt_loss_context *c, const double *theta, cons
   (void)cost;
   const size_t d = pt_perturbed_dim(c->perturbed);
   PT_TRY(pt_perturbed_sample_values(c->perturbed, theta, id, sb, se, g, c->F));
-  for (size_t m = 0; m < se - sb; m++) PT_TRY(pt_loss_add(loss, c->F[m] / (double)c->M));
+  for (size_t m = 0; m < se - sb; m++) c->F[m] /= (double)c->M;
+  PT_TRY(pt_loss_add_n(loss, se - sb, c->F));
   if (lead) {
     double ty = 0.0;
     for (size_t j = 0; j < d; j++) ty += theta[j] * y[j];

@@ -65,6 +65,11 @@ const pt_loss_type *pt_loss_type_by_name(const char *name);
  * through this. Local. */
 pt_status pt_loss_add(pt_exact_sum *loss, double x);
 
+/* *loss += x[0] + … + x[n−1] exactly, with one carry pass
+ * (pt_exact_sum_add_n): the same bits as n calls of pt_loss_add, and the
+ * same errors. Local. */
+pt_status pt_loss_add_n(pt_exact_sum *loss, size_t n, const double *x);
+
 /* The squared loss's gradient function, shared by `squared` and `ridge`. */
 pt_status pt_loss_squared_gradient(const pt_loss_context *c, const double *theta, const double *y, const double *cost,
                                    uint64_t id, size_t sb, size_t se, int lead, double *g, pt_exact_sum *loss);
