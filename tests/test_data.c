@@ -431,9 +431,8 @@ static void test_csv_real(void) {
   const double t0 = MPI_Wtime();
   CHECK_OK(pt_dataset_import_csv(path, &ds));
   const double dt = MPI_Wtime() - t0;
-  SAY("  fried.csv (40768 rows) imported in %.3f s\n", dt);
+  SAY("  fried.csv (40768 rows) imported in %.3f s (a report: no test depends on a timing)\n", dt);
   CHECK(ds && ds->n == 40768 && ds->p == 9 && ds->d == 5, "fried shape");
-  CHECK(dt < 2.0, "fried.csv imports in well under a second (took %.3f s)", dt);
   pt_dataset_free(&ds);
 
   /* All 21 files import and pass the checks. */

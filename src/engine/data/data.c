@@ -255,12 +255,14 @@ pt_status pt_dataset_subset(const pt_dataset *ds, const size_t *rows, size_t cou
   if (ds->labels) PT_TRY(pt_dataset_alloc_classification(count, ds->d, ds->p, &sub));
   else PT_TRY(pt_dataset_alloc(count, ds->d, ds->p, ds->per_label, ds->ranks != NULL, &sub));
   const size_t xr = x_row_len(ds), d = ds->d;
-  for (size_t k = 0; k < count; k++) {
+  /* runs of consecutive rows in one copy each (a whole dataset: one) */
+  for (size_t k = 0, len; k < count; k += len) {
     const size_t i = rows[k];
-    memcpy(sub->X + k * xr, ds->X + i * xr, xr * sizeof *ds->X);
-    memcpy(sub->Y + k * d, ds->Y + i * d, d * sizeof *ds->Y);
-    if (ds->ranks) memcpy(sub->ranks + k * d, ds->ranks + i * d, d * sizeof *ds->ranks);
-    if (ds->labels) sub->labels[k] = ds->labels[i];
+    for (len = 1; k + len < count && rows[k + len] == i + len;) len++;
+    memcpy(sub->X + k * xr, ds->X + i * xr, len * xr * sizeof *ds->X);
+    memcpy(sub->Y + k * d, ds->Y + i * d, len * d * sizeof *ds->Y);
+    if (ds->ranks) memcpy(sub->ranks + k * d, ds->ranks + i * d, len * d * sizeof *ds->ranks);
+    if (ds->labels) memcpy(sub->labels + k, ds->labels + i, len * sizeof *ds->labels);
   }
   if (ds->costs) {
     sub->costs = malloc(count * d * sizeof *sub->costs);

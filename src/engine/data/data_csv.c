@@ -72,9 +72,12 @@ static ssize_t read_line(FILE *f, char **line, size_t *cap, int *nul) {
   size_t len = 0;
   int ch;
   *nul = 0;
-  while ((ch = getc(f)) != EOF && ch != '\n') {
+  /* one lock for the line, not one per byte (getc locks the stream each
+   * time: most of the time of an import) */
+  flockfile(f);
+  while ((ch = getc_unlocked(f)) != EOF && ch != '\n') {
     if (ch == '\r') {
-      const int next = getc(f);
+      const int next = getc_unlocked(f);
       if (next != '\n' && next != EOF) ungetc(next, f);
       break;
     }
@@ -82,6 +85,7 @@ static ssize_t read_line(FILE *f, char **line, size_t *cap, int *nul) {
       const size_t grown_cap = *cap ? 2 * *cap : 256;
       char *grown = realloc(*line, grown_cap);
       if (grown == NULL) {
+        funlockfile(f);
         errno = ENOMEM;
         return -2;
       }
@@ -91,6 +95,7 @@ static ssize_t read_line(FILE *f, char **line, size_t *cap, int *nul) {
     if (ch == '\0') *nul = 1;
     (*line)[len++] = (char)ch;
   }
+  funlockfile(f);
   if (ch == EOF && (len == 0 || ferror(f))) return -1;
   if (*line == NULL) { /* an empty line before anything was allocated */
     *line = malloc(256);
