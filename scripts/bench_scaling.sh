@@ -40,13 +40,14 @@ for d in "${d_list[@]}"; do
     local name=$1 n=$2
     shift 2
     mpirun -q -n "$n" "$@" "$perturb" train "$top/experiments/perf/affine.ini" synthetic.labels="$d" \
-      train.epochs="$epochs" --json --out "$tmp/$name.h5" --force > "$tmp/$name.json"
+      train.epochs="$epochs" --json --out "$tmp/$name.h5" --force > "$tmp/$name.json" 2> "$tmp/$name.err" ||
+      { cat "$tmp/$name.err" >&2; return 1; }
   }
   run one 1
   run two 2
   run alone_a 1 --bind-to none &
   run alone_b 1 --bind-to none
-  wait
+  wait $!
   one=$(median_rate "$tmp/one.json") two=$(median_rate "$tmp/two.json")
   a=$(median_rate "$tmp/alone_a.json") b=$(median_rate "$tmp/alone_b.json")
   /usr/bin/python3 -c "
