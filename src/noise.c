@@ -1,4 +1,4 @@
-/* noise.c: Gaussian and Gumbel perturbations; sampling is GSL's. */
+/* noise.c: Gaussian and Gumbel perturbations. */
 #include "perturb/noise.h"
 
 #include <math.h>
@@ -6,6 +6,7 @@
 #include <string.h>
 #include <threads.h>
 
+#include "normal.h"
 #include "perturb/error.h"
 #include "rng_impl.h"
 
@@ -84,7 +85,7 @@ static double zig_slow(gsl_rng *r, uint32_t h) {
  * that follow. Every call starts on a fresh block and works block-wise, which
  * keeps the words in registers; the draws stay a pure function of the
  * stream's id. */
-static void gaussian_sample(gsl_rng *r, size_t n, double *z) {
+static void ziggurat_sample(gsl_rng *r, size_t n, double *z) {
   call_once(&zig_once, zig_init);
   pt_philox_state *st = r->state;
   size_t j = 0;
@@ -97,6 +98,25 @@ static void gaussian_sample(gsl_rng *r, size_t n, double *z) {
       if (!zig_fast(h, &z[j])) z[j] = zig_slow(r, h);
     }
   }
+}
+
+/* The SIMD sampler through a GSL stream: the stream of the whole id the
+ * generator was sought to (its own Philox4x32 key), positions counted in the
+ * generator's block word from the seek on. */
+static void gaussian_sample(gsl_rng *r, size_t n, double *z) {
+  pt_philox_state *st = r->state;
+  const pt_rng_id id = {st->key.v[0], st->key.v[1], st->ctr.v[0], st->ctr.v[1], st->ctr.v[2]};
+  pt_normal_stream s;
+  pt_normal_stream_of_sample(&id, &s);
+  pt_normal_fill(&s, st->ctr.v[3], n, z);
+  st->ctr.v[3] += n;
+  st->next = 8; /* 32-bit draws that follow start past the numbers used */
+}
+
+static void gaussian_sample_many(const pt_rng_id *id, uint64_t first, size_t count, size_t n, double *z) {
+  pt_normal_stream s;
+  pt_normal_stream_of(id, &s);
+  pt_normal_fill(&s, first * n, count * n, z);
 }
 
 static void gaussian_grad_nu(size_t n, const double *z, double *g) {
@@ -122,13 +142,19 @@ static void gumbel_hess_nu_diag(size_t n, const double *z, double *h) {
 }
 
 static const pt_noise_type gaussian_type = {
-  "gaussian", 0.0, 1.0, gaussian_sample, gaussian_grad_nu, gaussian_hess_nu_diag};
+  "gaussian", 0.0, 1.0, gaussian_sample, gaussian_sample_many, gaussian_grad_nu, gaussian_hess_nu_diag};
+
+static const pt_noise_type ziggurat_type = {
+  "gaussian-ziggurat", 0.0, 1.0, ziggurat_sample, NULL, gaussian_grad_nu, gaussian_hess_nu_diag};
 
 static const pt_noise_type gumbel_type = {
-  "gumbel", PT_EULER_GAMMA, PT_PI * PT_PI / 6.0, gumbel_sample, gumbel_grad_nu, gumbel_hess_nu_diag};
+  "gumbel", PT_EULER_GAMMA, PT_PI * PT_PI / 6.0, gumbel_sample, NULL, gumbel_grad_nu, gumbel_hess_nu_diag};
 
 const pt_noise_type *const pt_noise_gaussian = &gaussian_type;
+const pt_noise_type *const pt_noise_gaussian_ziggurat = &ziggurat_type;
 const pt_noise_type *const pt_noise_gumbel = &gumbel_type;
+
+int pt_noise_is_gaussian(const pt_noise_type *noise) { return noise == &gaussian_type || noise == &ziggurat_type; }
 
 const pt_noise_type *pt_noise_by_name(const char *name) {
   if (name == NULL) {
@@ -136,7 +162,8 @@ const pt_noise_type *pt_noise_by_name(const char *name) {
     return NULL;
   }
   if (strcmp(name, "gaussian") == 0) return pt_noise_gaussian;
+  if (strcmp(name, "gaussian-ziggurat") == 0) return pt_noise_gaussian_ziggurat;
   if (strcmp(name, "gumbel") == 0) return pt_noise_gumbel;
-  pt_error(PT_EINVAL, "pt_noise_by_name: unknown noise '%s' (expected gaussian or gumbel)", name);
+  pt_error(PT_EINVAL, "pt_noise_by_name: unknown noise '%s' (expected gaussian, gaussian-ziggurat or gumbel)", name);
   return NULL;
 }

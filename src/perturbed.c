@@ -11,6 +11,15 @@
 #include "perturbed_impl.h"
 #include "solver_impl.h"
 
+/* Noise drawn ahead by sample_many: samples first … first + count − 1 of
+ * one instance stream. */
+typedef struct pt_noise_window {
+  int valid;
+  uint64_t seed, epoch, id, first, count;
+  size_t capacity; /* samples z has room for */
+  double *z;       /* capacity × d */
+} pt_noise_window;
+
 struct pt_perturbed {
   pt_solver *solver; /* borrowed */
   const pt_noise_type *noise;
@@ -29,7 +38,15 @@ struct pt_perturbed {
   double *ys;    /* M×d: stored outputs (or ∇²ν diagonals) of one instance */
   double *gs;    /* M×d: stored ∇ν(Z_m) of one instance */
   double *fs;    /* M:   stored values F(θ + εZ_m) */
+  pt_noise_window window;
 };
+
+/* Samples of noise drawn at once (sample_many): at most M, and no more than
+ * fit in 64 KiB, so that they stay in the L2 cache. */
+static size_t window_samples(size_t M, size_t d) {
+  const size_t fit = 8192 / d;
+  return fit < 1 ? 1 : (fit < M ? fit : M);
+}
 
 pt_status pt_perturbed_alloc(pt_solver *solver, const pt_noise_type *noise, double epsilon,
                              size_t nsamples, pt_perturbed **out) {
@@ -57,7 +74,9 @@ pt_status pt_perturbed_alloc(pt_solver *solver, const pt_noise_type *noise, doub
   p->ys = malloc(nsamples * d * sizeof(double));
   p->gs = malloc(nsamples * d * sizeof(double));
   p->fs = malloc(nsamples * sizeof(double));
-  if (!p->rng || !p->solver_work || !p->z || !p->ys || !p->gs || !p->fs) {
+  p->window.capacity = window_samples(nsamples, d);
+  p->window.z = malloc(p->window.capacity * d * sizeof(double));
+  if (!p->rng || !p->solver_work || !p->z || !p->ys || !p->gs || !p->fs || !p->window.z) {
     pt_perturbed_free(&p);
     return pt_error(PT_ENOMEM, "%s: out of memory for M = %zu samples of dimension %zu", fn, nsamples, d);
   }
@@ -80,6 +99,7 @@ void pt_perturbed_free(pt_perturbed **pp) {
   free(p->ys);
   free(p->gs);
   free(p->fs);
+  free(p->window.z);
   free(p);
   *pp = NULL;
 }
@@ -104,7 +124,7 @@ pt_status pt_perturbed_set_perturbation(pt_perturbed *p, pt_perturbation kind) {
     return pt_error(PT_EINVAL, "%s: unknown perturbation %d", fn, (int)kind);
   /* exp(εZ − ε²/2) has mean 1 for Gaussian Z only; other laws would need
    * their own normaliser log E[exp(εZ)] */
-  if (kind == PT_PERTURB_MULTIPLICATIVE && p->noise != pt_noise_gaussian)
+  if (kind == PT_PERTURB_MULTIPLICATIVE && !pt_noise_is_gaussian(p->noise))
     return pt_error(PT_EINVAL, "%s: multiplicative perturbations need Gaussian noise (not %s)", fn, p->noise->name);
   p->kind = kind;
   return PT_OK;
@@ -127,16 +147,38 @@ double *pt_perturbed_scratch(pt_perturbed *p) { return p->scratch; }
 
 static inline uint64_t instance_id(const uint64_t *ids, size_t i) { return ids ? ids[i] : (uint64_t)i; }
 
-/* Sample m of instance `id`: z = Z_m and p->w = θ + εz, or for
- * multiplicative perturbations p->factor = exp(εz − ε²/2) and p->w = θ ⊙
- * factor (PT_EDOM if a factor overflows). */
-static inline pt_status perturb_sample(pt_perturbed *p, const double *theta, uint64_t id, uint64_t m, double *z) {
+/* z = Z_m, the noise of sample m of instance `id`. A noise with sample_many
+ * fills the window with the samples from m on, and the next samples come
+ * from it: the estimators ask for the samples of an instance in order. */
+static inline void draw_noise(pt_perturbed *p, uint64_t id, uint64_t m, double *z) {
+  const size_t d = p->d;
   const pt_rng_id rid = {p->seed, PT_PURPOSE_PERTURB, p->epoch, id, m};
+  if (p->noise->sample_many == NULL) {
+    pt_rng_seek(p->rng, &rid);
+    p->noise->sample(p->rng, d, z);
+    return;
+  }
+  pt_noise_window *win = &p->window;
+  if (!win->valid || win->seed != p->seed || win->epoch != p->epoch || win->id != id || m < win->first ||
+      m - win->first >= win->count) {
+    const uint64_t left = m < p->M ? p->M - m : 1;
+    win->count = left < win->capacity ? left : win->capacity;
+    p->noise->sample_many(&rid, m, win->count, d, win->z);
+    win->valid = 1;
+    win->seed = p->seed;
+    win->epoch = p->epoch;
+    win->id = id;
+    win->first = m;
+  }
+  memcpy(z, win->z + (m - win->first) * d, d * sizeof *z);
+}
+
+/* p->w = θ + εz, or for multiplicative perturbations p->factor =
+ * exp(εz − ε²/2) and p->w = θ ⊙ factor (PT_EDOM if a factor overflows). */
+static inline pt_status perturb_point(pt_perturbed *p, const double *theta, const double *z) {
   const size_t d = p->d;
   const double eps = p->epsilon;
   double *w = p->w;
-  pt_rng_seek(p->rng, &rid);
-  p->noise->sample(p->rng, d, z);
   if (p->kind == PT_PERTURB_ADDITIVE) {
     for (size_t j = 0; j < d; j++) w[j] = theta[j] + eps * z[j];
     /* a solver of costs (θ ≤ 0: Dijkstra) takes a perturbed negative cost
@@ -151,6 +193,12 @@ static inline pt_status perturb_sample(pt_perturbed *p, const double *theta, uin
     w[j] = theta[j] * p->factor[j];
   }
   return pt_check_finite("multiplicative perturbation", "theta * exp(eps Z - eps^2/2)", d, w);
+}
+
+/* Sample m of instance `id`: z = Z_m and p->w perturbed by it (perturb_point). */
+static inline pt_status perturb_sample(pt_perturbed *p, const double *theta, uint64_t id, uint64_t m, double *z) {
+  draw_noise(p, id, m, z);
+  return perturb_point(p, theta, z);
 }
 
 /* Sample m of instance `id`: z = Z_m, w = θ + εz, y = y*(w); *F = ⟨y, w⟩ if F. */

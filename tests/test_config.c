@@ -124,7 +124,7 @@ static const expected_key expected[] = {
    "fy|perturbed_squared|squared|blackbox|ridge|cross_entropy|spo_plus|cost_squared"},
   {"loss", "epsilon", PT_CONFIG_DOUBLE, "1.0", 0, 1e12, 1, NULL},
   {"loss", "samples", PT_CONFIG_INT, "10", 1, 1000000000, 0, NULL},
-  {"loss", "noise", PT_CONFIG_CHOICE, "gaussian", 0, 0, 0, "gaussian|gumbel"},
+  {"loss", "noise", PT_CONFIG_CHOICE, "gaussian", 0, 0, 0, "gaussian|gaussian-ziggurat|gumbel"},
   {"loss", "perturbation", PT_CONFIG_CHOICE, "additive", 0, 0, 0, "additive|multiplicative"},
   {"loss", "lambda", PT_CONFIG_DOUBLE, "10", 0, 1e12, 1, NULL},
   {"optim", "kind", PT_CONFIG_CHOICE, "adam", 0, 0, 0, "sgd|adam"},

@@ -93,7 +93,7 @@ static void reference_scores(const pt_synthetic_params *sp, const pt_dataset *ds
   gsl_rng *r = pt_rng_alloc();
   pt_rng_id id = {sp->seed, PT_PURPOSE_DATA, 0, UINT64_MAX, 0};
   pt_rng_seek(r, &id);
-  pt_noise_gaussian->sample(r, wlen, w);
+  pt_noise_gaussian_ziggurat->sample(r, wlen, w);
   if (sp->per_label) {
     double ss = 0;
     for (size_t k = 0; k < p; k++) ss += w[k] * w[k];
@@ -104,11 +104,11 @@ static void reference_scores(const pt_synthetic_params *sp, const pt_dataset *ds
   const size_t xr = sp->per_label ? d * p : p;
   id.instance = i;
   pt_rng_seek(r, &id);
-  pt_noise_gaussian->sample(r, xr, x);
+  pt_noise_gaussian_ziggurat->sample(r, xr, x);
   CHECK(same_doubles(x, ds->X + i * xr, xr), "x_%zu is the draw of stream (seed, DATA, 0, %zu, 0)", i, i);
   id.sample = 1;
   pt_rng_seek(r, &id);
-  pt_noise_gaussian->sample(r, d, z);
+  pt_noise_gaussian_ziggurat->sample(r, d, z);
   for (size_t j = 0; j < d; j++) {
     double s = 0;
     for (size_t k = 0; k < p; k++) s += (sp->per_label ? x[j * p + k] * w[k] : x[k] * w[j * p + k]);

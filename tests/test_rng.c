@@ -150,10 +150,10 @@ static void test_same_id_same_numbers(void) {
 
   /* The library's samplers: bitwise identical on re-seek, on another object,
    * after drawing, for an odd count (a partly used Philox block). */
-  const pt_noise_type *noises[2] = {pt_noise_gaussian, pt_noise_gumbel};
+  const pt_noise_type *noises[3] = {pt_noise_gaussian, pt_noise_gaussian_ziggurat, pt_noise_gumbel};
   enum { NS = 1001 };
   static double za[NS], zb[NS], zc[NS];
-  for (int k = 0; k < 2; k++) {
+  for (int k = 0; k < 3; k++) {
     const pt_noise_type *nz = noises[k];
     draw(r1, nz, &id, NS, za);
     draw(r2, nz, &id, NS, zb);
@@ -175,6 +175,23 @@ static void test_same_id_same_numbers(void) {
     CHECK(finite, "%s: a sample is not finite", nz->name);
   }
   CHECK(pt_noise_gaussian->mean == 0.0 && pt_noise_gaussian->variance == 1.0, "Gaussian mean/variance fields");
+  CHECK(pt_noise_gaussian_ziggurat->mean == 0.0 && pt_noise_gaussian_ziggurat->variance == 1.0,
+        "ziggurat Gaussian mean/variance fields");
+  CHECK(pt_noise_is_gaussian(pt_noise_gaussian) && pt_noise_is_gaussian(pt_noise_gaussian_ziggurat) &&
+          !pt_noise_is_gaussian(pt_noise_gumbel) && !pt_noise_is_gaussian(NULL),
+        "pt_noise_is_gaussian");
+  CHECK(pt_noise_by_name("gaussian-ziggurat") == pt_noise_gaussian_ziggurat, "pt_noise_by_name(gaussian-ziggurat)");
+  /* The SIMD Gaussian through its GSL entry point (a stream of the whole id)
+   * and its instance streams (sample_many) share no numbers. */
+  {
+    double zs[8], zm[8];
+    draw(r1, pt_noise_gaussian, &id, 8, zs);
+    pt_noise_gaussian->sample_many(&id, id.sample, 1, 8, zm);
+    int shared = 0;
+    for (int i = 0; i < 8; i++)
+      for (int j = 0; j < 8; j++) shared |= zs[i] == zm[j];
+    CHECK(!shared, "the Gaussian's sample and sample_many streams share a number");
+  }
   CHECK(fabs(pt_noise_gumbel->mean - EULER_GAMMA) < 1e-15 && fabs(pt_noise_gumbel->variance - PI * PI / 6) < 1e-15,
         "Gumbel mean/variance fields: %.17g, %.17g", pt_noise_gumbel->mean, pt_noise_gumbel->variance);
   gsl_rng_free(r1);
@@ -344,20 +361,31 @@ static void test_distributions(void) {
   /* One long stream. */
   draw(r, pt_noise_gaussian, &id, NDIST, z);
   check_gaussian("one stream", NDIST, z);
+  draw(r, pt_noise_gaussian_ziggurat, &id, NDIST, z);
+  check_gaussian("one stream, ziggurat", NDIST, z);
+  pt_noise_gaussian->sample_many(&id, 0, NDIST / 10, 10, z);
+  check_gaussian("one instance, 10^5 samples of 10", NDIST, z);
   draw(r, pt_noise_gumbel, &id, NDIST, z);
   check_gumbel("one stream", NDIST, z);
   /* Many short streams of d = 5 numbers, one per (instance, sample), as the
    * estimators draw them: every stream starts on a fresh Philox block. */
   enum { DS = 5 };
-  for (int k = 0; k < 2; k++) {
-    const pt_noise_type *nz = k == 0 ? pt_noise_gaussian : pt_noise_gumbel;
+  for (int k = 0; k < 3; k++) {
+    const pt_noise_type *nz = k == 0 ? pt_noise_gaussian : k == 1 ? pt_noise_gaussian_ziggurat : pt_noise_gumbel;
     for (size_t s = 0; s < NDIST / DS; s++) {
       const pt_rng_id sid = {777, PT_PURPOSE_PERTURB, 1, s / 100, s % 100};
       draw(r, nz, &sid, DS, z + s * DS);
     }
-    if (k == 0) check_gaussian("200000 streams of 5", NDIST, z);
+    if (k < 2) check_gaussian(k == 0 ? "200000 streams of 5" : "200000 streams of 5, ziggurat", NDIST, z);
     else check_gumbel("200000 streams of 5", NDIST, z);
   }
+  /* The SIMD Gaussian as the estimators draw it: 2000 instance streams, 100
+   * samples of 5 each, one sample per call. */
+  for (size_t s = 0; s < NDIST / DS; s++) {
+    const pt_rng_id sid = {777, PT_PURPOSE_PERTURB, 1, s / 100, 0};
+    pt_noise_gaussian->sample_many(&sid, s % 100, 1, DS, z + s * DS);
+  }
+  check_gaussian("2000 instances of 100 samples of 5", NDIST, z);
   free(z);
   gsl_rng_free(r);
 }
@@ -456,19 +484,38 @@ static void test_perturbed_determinism(void) {
   for (size_t j = 0; j < PN * PD; j++) same &= full[j] / (double)PM == o1.y[j];
   CHECK(same, "maximizer != sums over [0, M) / M");
 
-  /* Sample m of instance i is the stream (seed, PERTURB, epoch, i, m):
-   * recompute y*(θ + εZ) by hand and compare with a one-sample sum. */
+  /* Sample m of instance i is sample m of the instance stream (seed,
+   * PERTURB, epoch, i) with the SIMD Gaussian (sample_many), and the stream
+   * (seed, PERTURB, epoch, i, m) with the ziggurat: recompute y*(θ + εZ) by
+   * hand and compare with a one-sample sum, and with the sums of all M
+   * samples (drawn in batches) against the sum of the hand-made ones. */
   {
     gsl_rng *r = pt_rng_alloc();
-    double z[PD], w[PD], yh[PD], y1[PD];
+    pt_perturbed *pz = NULL;
+    CHECK_OK(pt_perturbed_alloc(s, pt_noise_gaussian_ziggurat, 0.7, PM, &pz));
+    if (pz) pt_perturbed_set_stream(pz, 99, 2);
+    double z[PD], w[PD], yh[PD], y1[PD], all[PD], hand[PD] = {0};
     const uint64_t inst = 42, m = 17;
     const pt_rng_id rid = {99, PT_PURPOSE_PERTURB, 2, inst, m};
-    draw(r, pt_noise_gaussian, &rid, PD, z);
-    for (size_t j = 0; j < PD; j++) w[j] = theta[j] + 0.7 * z[j];
-    CHECK_OK(pt_solver_solve(s, w, yh));
-    CHECK_OK(pt_perturbed_sums(p, 1, theta, &inst, m, m + 1, y1, NULL));
-    CHECK(memcmp(yh, y1, sizeof yh) == 0, "sample %llu of instance %llu is not the stream (seed, PERTURB, epoch, id, m)",
-          (unsigned long long)m, (unsigned long long)inst);
+    for (int k = 0; k < 2 && pz; k++) {
+      pt_perturbed *pk = k == 0 ? p : pz;
+      if (k == 0) pt_noise_gaussian->sample_many(&rid, m, 1, PD, z);
+      else draw(r, pt_noise_gaussian_ziggurat, &rid, PD, z);
+      for (size_t j = 0; j < PD; j++) w[j] = theta[j] + 0.7 * z[j];
+      CHECK_OK(pt_solver_solve(s, w, yh));
+      CHECK_OK(pt_perturbed_sums(pk, 1, theta, &inst, m, m + 1, y1, NULL));
+      CHECK(memcmp(yh, y1, sizeof yh) == 0, "%s: sample %llu of instance %llu is not the documented stream",
+            k == 0 ? "gaussian" : "gaussian-ziggurat", (unsigned long long)m, (unsigned long long)inst);
+    }
+    for (uint64_t q = 0; q < PM; q++) {
+      pt_noise_gaussian->sample_many(&rid, q, 1, PD, z);
+      for (size_t j = 0; j < PD; j++) w[j] = theta[j] + 0.7 * z[j];
+      CHECK_OK(pt_solver_solve(s, w, yh));
+      for (size_t j = 0; j < PD; j++) hand[j] += yh[j];
+    }
+    CHECK_OK(pt_perturbed_sums(p, 1, theta, &inst, 0, PM, all, NULL));
+    CHECK(memcmp(hand, all, sizeof all) == 0, "the batched sums over M differ from samples drawn one by one");
+    pt_perturbed_free(&pz);
     gsl_rng_free(r);
   }
 

@@ -23,7 +23,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-{ cat "$here/data/interruptible.ini"; echo "epochs = 30"; } > "$tmp/c.ini"
+# 100 epochs: the run must outlast the 1 s Open MPI takes to pass a SIGTERM on
+{ cat "$here/data/interruptible.ini"; echo "epochs = 100"; } > "$tmp/c.ini"
 attr() { /usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1]); print(int(f[sys.argv[2]].attrs[sys.argv[3]]))" "$@" 2>/dev/null || echo -1; }
 rows() { /usr/bin/python3 -c "import h5py,sys; print(len(h5py.File(sys.argv[1])['metrics']))" "$1" 2>/dev/null || echo -1; }
 

@@ -96,7 +96,8 @@
     "cross_entropy; ridge: closed-form ridge regression of the target embedding, model.l2 its penalty")        \
   X("loss", "epsilon", PT_CONFIG_DOUBLE, "1.0", 0, 1e12, 1, NULL, "perturbation scale epsilon (> 0)")          \
   X("loss", "samples", PT_CONFIG_INT, "10", 1, 1000000000, 0, NULL, "perturbation samples M per instance")     \
-  X("loss", "noise", PT_CONFIG_CHOICE, "gaussian", 0, 0, 0, "gaussian|gumbel", "perturbation noise law")       \
+  X("loss", "noise", PT_CONFIG_CHOICE, "gaussian", 0, 0, 0, "gaussian|gaussian-ziggurat|gumbel",            \
+    "perturbation noise law (gaussian-ziggurat: the same law by the sampler of results before 2026-12)")      \
   X("loss", "perturbation", PT_CONFIG_CHOICE, "additive", 0, 0, 0, "additive|multiplicative",                   \
     "how the noise enters: theta + eps Z, or theta * exp(eps Z - eps^2/2) (keeps signs: costs stay positive; "   \
     "gaussian noise)")                                                                                          \

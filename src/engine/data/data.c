@@ -463,7 +463,7 @@ pt_status pt_dataset_synthetic(const pt_synthetic_params *params, pt_dataset **o
    * every instance's. */
   pt_rng_id id = {params->seed, PT_PURPOSE_DATA, 0, UINT64_MAX, 0};
   pt_rng_seek(r, &id);
-  pt_noise_gaussian->sample(r, wlen, w);
+  pt_noise_gaussian_ziggurat->sample(r, wlen, w);
   if (per_label) {
     double ss = 0.0;
     for (size_t k = 0; k < p; k++) ss += w[k] * w[k];
@@ -485,7 +485,7 @@ pt_status pt_dataset_synthetic(const pt_synthetic_params *params, pt_dataset **o
     id.instance = (uint64_t)i;
     id.sample = 0;
     pt_rng_seek(r, &id);
-    pt_noise_gaussian->sample(r, xr, x);
+    pt_noise_gaussian_ziggurat->sample(r, xr, x);
     for (size_t j = 0; j < d; j++) {
       const double *a = per_label ? x + j * p : x, *b = per_label ? w : w + j * p;
       double s = 0.0;
@@ -495,7 +495,7 @@ pt_status pt_dataset_synthetic(const pt_synthetic_params *params, pt_dataset **o
     if (sigma > 0) {
       id.sample = 1;
       pt_rng_seek(r, &id);
-      pt_noise_gaussian->sample(r, d, z);
+      pt_noise_gaussian_ziggurat->sample(r, d, z);
       for (size_t j = 0; j < d; j++) t[j] += sigma * z[j];
     }
     st = pt_solver_solve(rank, t, y);

@@ -614,7 +614,7 @@ static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
     if (st == PT_OK && strcmp(r->s.perturbation, "multiplicative") == 0) {
       st = pt_perturbed_set_perturbation(r->perturbed, PT_PERTURB_MULTIPLICATIVE);
       if (st != PT_OK)
-        st = pt_error(PT_ECONFIG, "loss.perturbation = multiplicative needs loss.noise = gaussian (not %s)", r->s.noise);
+        st = pt_error(PT_ECONFIG, "loss.perturbation = multiplicative needs Gaussian noise (loss.noise = gaussian or gaussian-ziggurat, not %s)", r->s.noise);
     }
   }
   if (st == PT_OK) {
