@@ -12,8 +12,9 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define PT_SIMD_X86 1
-#define PT_TARGET_AVX2 __attribute__((target("avx2")))
-#define PT_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx2")))
+/* every AVX2 CPU has popcnt too */
+#define PT_TARGET_AVX2 __attribute__((target("avx2,popcnt")))
+#define PT_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx2,popcnt")))
 #else
 #define PT_SIMD_X86 0
 #endif

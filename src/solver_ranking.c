@@ -15,17 +15,40 @@ static inline uint32_t *sort_order(const pt_solver *s, const double *theta, void
   return order;
 }
 
+/* Small d: each entry's position by counting (sort.h), no sort; the order
+ * area of the workspace holds the positions. */
+static inline const uint32_t *sort_positions(const pt_solver *s, const double *theta, void *work) {
+  uint32_t *pos = (uint32_t *)((char *)work + pt_sort_work_size(s->d));
+  pt_sort_positions(s->d, theta, work, pos);
+  return pos;
+}
+
 static pt_status ranking_solve(const pt_solver *s, const double *theta, double *y, void *work) {
-  const uint32_t *order = sort_order(s, theta, work);
   /* The k-th smallest entry gets k: y_j = d − rank_j with rank 1 the largest. */
+  if (s->d <= PT_SORT_POSITIONS_MAX) {
+    const uint32_t *pos = sort_positions(s, theta, work);
+    for (size_t j = 0; j < s->d; j++) y[j] = (double)pos[j];
+    return PT_OK;
+  }
+  const uint32_t *order = sort_order(s, theta, work);
   for (size_t k = 0; k < s->d; k++) y[order[k]] = (double)k;
   return PT_OK;
 }
 
 static pt_status ranking_solve_add(const pt_solver *s, const double *theta, double *ysum, double *value,
                                    void *work) {
-  const uint32_t *order = sort_order(s, theta, work);
-  for (size_t k = 0; k < s->d; k++) ysum[order[k]] += (double)k;
+  const uint32_t *order;
+  uint32_t small_order[PT_SORT_POSITIONS_MAX];
+  if (s->d <= PT_SORT_POSITIONS_MAX) {
+    const uint32_t *pos = sort_positions(s, theta, work);
+    for (size_t j = 0; j < s->d; j++) ysum[j] += (double)pos[j];
+    if (value == NULL) return PT_OK;
+    for (size_t j = 0; j < s->d; j++) small_order[pos[j]] = (uint32_t)j;
+    order = small_order;
+  } else {
+    order = sort_order(s, theta, work);
+    for (size_t k = 0; k < s->d; k++) ysum[order[k]] += (double)k;
+  }
   if (value) {
     /* F(θ) = ⟨y*, θ⟩ = Σ_k k·θ_order[k], summed in rank order (so its last
      * bits may differ from a sum in index order) */
@@ -37,6 +60,11 @@ static pt_status ranking_solve_add(const pt_solver *s, const double *theta, doub
 }
 
 static pt_status topk_solve(const pt_solver *s, const double *theta, double *y, void *work) {
+  if (s->d <= PT_SORT_POSITIONS_MAX) {
+    const uint32_t *pos = sort_positions(s, theta, work);
+    for (size_t j = 0; j < s->d; j++) y[j] = pos[j] >= s->d - s->k ? 1.0 : 0.0;
+    return PT_OK;
+  }
   const uint32_t *order = sort_order(s, theta, work);
   memset(y, 0, s->d * sizeof *y);
   for (size_t k = s->d - s->k; k < s->d; k++) y[order[k]] = 1.0;

@@ -31,4 +31,18 @@ size_t pt_sort_work_size(size_t d);
  */
 void pt_sort_order(size_t d, const double *x, void *work, uint32_t *order);
 
+/* Largest d pt_sort_positions takes. */
+#define PT_SORT_POSITIONS_MAX 16
+
+/*
+ * pos[j] = the position of x[j] in the order of pt_sort_order (order[pos[j]]
+ * = j): the number of entries below it, equal entries of larger index
+ * counting as below. For 1 ≤ d ≤ PT_SORT_POSITIONS_MAX: with AVX2 (and on
+ * the AVX-512 path) a broadcast and vector comparisons per entry, no sort at
+ * all; the portable path inverts pt_sort_order. Exact integer counts: every
+ * path gives the same positions. `work` holds pt_sort_work_size(d) bytes,
+ * aligned for uint64_t; x must hold no NaN.
+ */
+void pt_sort_positions(size_t d, const double *x, void *work, uint32_t *pos);
+
 #endif
