@@ -148,9 +148,10 @@ double *pt_perturbed_scratch(pt_perturbed *p) { return p->scratch; }
 static inline uint64_t instance_id(const uint64_t *ids, size_t i) { return ids ? ids[i] : (uint64_t)i; }
 
 /* z = Z_m, the noise of sample m of instance `id`. A noise with sample_many
- * fills the window with the samples from m on, and the next samples come
- * from it: the estimators ask for the samples of an instance in order. */
-static inline void draw_noise(pt_perturbed *p, uint64_t id, uint64_t m, double *z) {
+ * fills the window with the samples from m on (up to `end`, the end of the
+ * caller's sample range), and the next samples come from it: the estimators
+ * ask for the samples of an instance in order. */
+static inline void draw_noise(pt_perturbed *p, uint64_t id, uint64_t m, uint64_t end, double *z) {
   const size_t d = p->d;
   const pt_rng_id rid = {p->seed, PT_PURPOSE_PERTURB, p->epoch, id, m};
   if (p->noise->sample_many == NULL) {
@@ -161,7 +162,7 @@ static inline void draw_noise(pt_perturbed *p, uint64_t id, uint64_t m, double *
   pt_noise_window *win = &p->window;
   if (!win->valid || win->seed != p->seed || win->epoch != p->epoch || win->id != id || m < win->first ||
       m - win->first >= win->count) {
-    const uint64_t left = m < p->M ? p->M - m : 1;
+    const uint64_t left = end > m ? end - m : 1;
     win->count = left < win->capacity ? left : win->capacity;
     p->noise->sample_many(&rid, m, win->count, d, win->z);
     win->valid = 1;
@@ -196,17 +197,18 @@ static inline pt_status perturb_point(pt_perturbed *p, const double *theta, cons
 }
 
 /* Sample m of instance `id`: z = Z_m and p->w perturbed by it (perturb_point). */
-static inline pt_status perturb_sample(pt_perturbed *p, const double *theta, uint64_t id, uint64_t m, double *z) {
-  draw_noise(p, id, m, z);
+static inline pt_status perturb_sample(pt_perturbed *p, const double *theta, uint64_t id, uint64_t m, uint64_t end,
+                                      double *z) {
+  draw_noise(p, id, m, end, z);
   return perturb_point(p, theta, z);
 }
 
 /* Sample m of instance `id`: z = Z_m, w = θ + εz, y = y*(w); *F = ⟨y, w⟩ if F. */
-static pt_status solve_sample(pt_perturbed *p, const double *theta, uint64_t id, uint64_t m, double *z,
+static pt_status solve_sample(pt_perturbed *p, const double *theta, uint64_t id, uint64_t m, uint64_t end, double *z,
                               double *y, double *F) {
   const size_t d = p->d;
   const double *w = p->w;
-  PT_TRY(perturb_sample(p, theta, id, m, z));
+  PT_TRY(perturb_sample(p, theta, id, m, end, z));
   PT_TRY(pt_solver_solve_with(p->solver, w, y, p->solver_work));
   if (F) {
     double v = 0.0;
@@ -240,12 +242,12 @@ pt_status pt_perturbed_sums(pt_perturbed *p, size_t n, const double *theta, cons
     double fs = 0.0;
     for (uint64_t m = sample_begin; m < sample_end; m++) {
       if (add_in_place) {
-        PT_TRY(perturb_sample(p, theta + i * d, instance_id(ids, i), m, p->z));
+        PT_TRY(perturb_sample(p, theta + i * d, instance_id(ids, i), m, sample_end, p->z));
         PT_TRY(p->solver->type->solve_add(p->solver, p->w, ys, NULL, p->solver_work));
         continue;
       }
       double F;
-      PT_TRY(solve_sample(p, theta + i * d, instance_id(ids, i), m, p->z, p->y, fsum ? &F : NULL));
+      PT_TRY(solve_sample(p, theta + i * d, instance_id(ids, i), m, sample_end, p->z, p->y, fsum ? &F : NULL));
       if (ys)
         for (size_t j = 0; j < d; j++) ys[j] += p->y[j];
       if (fsum) fs += F;
@@ -270,11 +272,11 @@ pt_status pt_perturbed_sample_values(pt_perturbed *p, const double *theta, uint6
   const int add_in_place = !multiplicative && p->solver->type->solve_add != NULL;
   for (uint64_t m = sample_begin; m < sample_end; m++) {
     if (add_in_place) {
-      PT_TRY(perturb_sample(p, theta, id, m, p->z));
+      PT_TRY(perturb_sample(p, theta, id, m, sample_end, p->z));
       PT_TRY(p->solver->type->solve_add(p->solver, p->w, ysum, &F[m - sample_begin], p->solver_work));
       continue;
     }
-    PT_TRY(solve_sample(p, theta, id, m, p->z, p->y, &F[m - sample_begin]));
+    PT_TRY(solve_sample(p, theta, id, m, sample_end, p->z, p->y, &F[m - sample_begin]));
     /* ∇_θ F(θ ⊙ f) = f ⊙ y*(θ ⊙ f) */
     if (multiplicative)
       for (size_t j = 0; j < d; j++) ysum[j] += p->factor[j] * p->y[j];
@@ -295,7 +297,7 @@ pt_status pt_perturbed_maximizer(pt_perturbed *p, size_t n, const double *theta,
     memset(yi, 0, d * sizeof *yi);
     if (sq) memset(sq, 0, d * sizeof *sq);
     for (size_t m = 0; m < M; m++) {
-      PT_TRY(solve_sample(p, theta + i * d, instance_id(ids, i), m, p->z, p->y, NULL));
+      PT_TRY(solve_sample(p, theta + i * d, instance_id(ids, i), m, M, p->z, p->y, NULL));
       for (size_t j = 0; j < d; j++) yi[j] += p->y[j];
       if (sq)
         for (size_t j = 0; j < d; j++) sq[j] += p->y[j] * p->y[j];
@@ -318,7 +320,7 @@ pt_status pt_perturbed_maximum(pt_perturbed *p, size_t n, const double *theta, c
     double sum = 0.0, sumsq = 0.0;
     for (size_t m = 0; m < M; m++) {
       double v;
-      PT_TRY(solve_sample(p, theta + i * d, instance_id(ids, i), m, p->z, p->y, &v));
+      PT_TRY(solve_sample(p, theta + i * d, instance_id(ids, i), m, M, p->z, p->y, &v));
       sum += v;
       sumsq += v * v;
     }
@@ -340,7 +342,7 @@ pt_status pt_perturbed_maximum_gradient(pt_perturbed *p, size_t n, const double 
     memset(gi, 0, d * sizeof *gi);
     if (sq) memset(sq, 0, d * sizeof *sq);
     for (size_t m = 0; m < M; m++) {
-      PT_TRY(solve_sample(p, theta + i * d, instance_id(ids, i), m, p->z, p->y, NULL));
+      PT_TRY(solve_sample(p, theta + i * d, instance_id(ids, i), m, M, p->z, p->y, NULL));
       for (size_t j = 0; j < d; j++) {
         const double t = multiplicative ? p->factor[j] * p->y[j] : p->y[j];
         gi[j] += t;
@@ -383,7 +385,7 @@ static pt_status solve_all(pt_perturbed *p, const double *theta, uint64_t id, ui
   const size_t d = p->d;
   for (size_t m = 0; m < p->M; m++) {
     double *g = p->gs + m * d, *y = p->ys + m * d;
-    PT_TRY(solve_sample(p, theta, id, first + m, g, y, second_order ? p->fs + m : NULL));
+    PT_TRY(solve_sample(p, theta, id, first + m, first + p->M, g, y, second_order ? p->fs + m : NULL));
     if (second_order) p->noise->hess_nu_diag(d, g, y);
     p->noise->grad_nu(d, g, g); /* the noise draw is replaced by ∇ν of it */
     /* multiplicative: additive noise on u = log|θ|, and ∂u_j/∂θ_j = 1/θ_j */
