@@ -70,7 +70,7 @@ def grid_part(runs, out, md, rows):
             if m is None:
                 cells.append("")
                 continue
-            cells.append(f"{100 * last(m, 'test_regret'):.2f}% ({last(m, 'wall_seconds'):.1f} s)")
+            cells.append(f"{100 * last(m, 'test_regret'):.2f}% ({last(m, 'wall_seconds'):.2f} s)")
             rows.append({"part": "grid", "deg": deg, "noise_halfwidth": hw, "loss": k,
                          "epochs": int(m["epoch"][-1]), "test_regret": last(m, "test_regret"),
                          "train_regret": last(m, "train_regret"), "test_optimal": last(m, "test_optimal"),

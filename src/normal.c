@@ -212,46 +212,51 @@ PT_TARGET_AVX512 static void box_muller_avx512(size_t nb, const uint64_t *wu, co
 }
 #endif
 
-/* Blocks per pass: the words of a pass stay in the L1 cache. */
+/* Blocks per pass (a multiple of every vector width): the words and numbers
+ * of a pass stay in the L1 cache. */
 #define CHUNK 128
 
-/* Numbers 2b … 2(b0 + nb) − 1 of the stream into out. */
-static void pairs(const pt_normal_stream *s, uint64_t b0, size_t nb, double *out) {
-  uint64_t wu[CHUNK], wa[CHUNK];
-  const pt_simd_level level = pt_simd_active();
-  for (size_t q = 0; q < nb; q += CHUNK) {
-    const size_t len = nb - q < CHUNK ? nb - q : CHUNK;
-    double *o = out + 2 * q;
-    switch (level) {
+/* Blocks b0 … b0 + nb − 1 into numbers out[0 … 2nb − 1] on path `level`;
+ * nb is a multiple of the path's width (8 blocks for AVX-512, 4 for AVX2). */
+static void pairs(pt_simd_level level, const pt_normal_stream *s, uint64_t b0, size_t nb, uint64_t *wu,
+                  uint64_t *wa, double *out) {
+  switch (level) {
 #if PT_SIMD_X86
-    case PT_SIMD_AVX512:
-      blocks_avx512(s, b0 + q, len, wu, wa);
-      box_muller_avx512(len, wu, wa, o);
-      continue;
-    case PT_SIMD_AVX2:
-      blocks_avx2(s, b0 + q, len, wu, wa);
-      box_muller_avx2(len, wu, wa, o);
-      continue;
+  case PT_SIMD_AVX512:
+    blocks_avx512(s, b0, nb, wu, wa);
+    box_muller_avx512(nb, wu, wa, out);
+    return;
+  case PT_SIMD_AVX2:
+    blocks_avx2(s, b0, nb, wu, wa);
+    box_muller_avx2(nb, wu, wa, out);
+    return;
 #endif
-    default:
-      blocks_portable(s, b0 + q, len, wu, wa);
-      box_muller_portable(len, wu, wa, o);
-    }
+  default:
+    blocks_portable(s, b0, nb, wu, wa);
+    box_muller_portable(nb, wu, wa, out);
   }
 }
 
+/* Each pass computes whole vectors of blocks (a few more than asked for at
+ * the ends: they cost less than a scalar tail) into a buffer and copies the
+ * numbers wanted, which may start on a block's second number. */
 void pt_normal_fill(const pt_normal_stream *s, uint64_t first, size_t n, double *z) {
-  if (n == 0) return;
-  double pair[2];
-  if (first & 1) { /* starts on the second number of a block */
-    pairs(s, first / 2, 1, pair);
-    *z++ = pair[1];
-    first++;
-    n--;
-  }
-  pairs(s, first / 2, n / 2, z);
-  if (n & 1) {
-    pairs(s, (first + n) / 2, 1, pair);
-    z[n - 1] = pair[0];
+  const pt_simd_level level = pt_simd_active();
+  const size_t width = level == PT_SIMD_AVX512 ? 8 : level == PT_SIMD_AVX2 ? 4 : 1;
+  uint64_t wu[CHUNK], wa[CHUNK];
+  double buf[2 * CHUNK];
+  uint64_t t = first;
+  size_t left = n;
+  while (left > 0) {
+    const size_t skip = (size_t)(t & 1);
+    size_t nb = (skip + left + 1) / 2;
+    if (nb > CHUNK) nb = CHUNK;
+    const size_t padded = (nb + width - 1) / width * width;
+    pairs(level, s, t / 2, padded, wu, wa, buf);
+    const size_t take = 2 * nb - skip < left ? 2 * nb - skip : left;
+    memcpy(z, buf + skip, take * sizeof *z);
+    z += take;
+    t += take;
+    left -= take;
   }
 }
