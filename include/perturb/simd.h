@@ -1,11 +1,13 @@
 /* perturb/simd.h: which instruction set the library's hot kernels run on.
  *
- * The kernels that dominate the perturbed estimators (today: the rank count
- * behind the ranking solver's sort for d ≤ 32) have a portable version and
+ * The kernels that dominate the perturbed estimators (the Gaussian sampler's
+ * Philox blocks and Box–Muller transform, the positions of a ranking for
+ * d ≤ 16 and the rank count of the sort for d ≤ 32) have a portable version and
  * versions for AVX2 and AVX-512, chosen at run time from what the CPU
  * supports, so that one binary serves a cluster's mixed nodes. Every version
- * gives the same bits as the portable one (tests/test_sort.c forces each), so
- * results do not depend on the node a rank runs on.
+ * gives the same bits as the portable one (tests/test_simd.c, test_normal.c
+ * and test_sort.c force each), so results do not depend on the node a rank
+ * runs on.
  *
  * The choice is global to the process. By default it is the best the CPU
  * runs; the environment variable PERTURB_SIMD (portable, avx2, avx512 or
