@@ -39,7 +39,16 @@ struct pt_perturbed {
   double *gs;    /* M×d: stored ∇ν(Z_m) of one instance */
   double *fs;    /* M:   stored values F(θ + εZ_m) */
   pt_noise_window window;
+  double *group_z; /* GROUP_INSTANCES × GROUP_NUMBERS: noise of a group of instances (pt_perturbed_sums) */
 };
+
+/* Instances whose noise pt_perturbed_sums draws together when each needs few
+ * numbers (at most GROUP_NUMBERS: one sample at d = 10, say). One instance's
+ * vector pass is a chain of dependent steps (log, sqrt, sin, cos) with
+ * nothing to overlap; the passes of several instances are independent, so
+ * the CPU runs them side by side. The noise is the same bits either way. */
+#define GROUP_INSTANCES 8
+#define GROUP_NUMBERS 64
 
 /* Samples of noise drawn at once (sample_many): at most M, and no more than
  * fit in 64 KiB, so that they stay in the L2 cache. */
@@ -76,7 +85,8 @@ pt_status pt_perturbed_alloc(pt_solver *solver, const pt_noise_type *noise, doub
   p->fs = malloc(nsamples * sizeof(double));
   p->window.capacity = window_samples(nsamples, d);
   p->window.z = malloc(p->window.capacity * d * sizeof(double));
-  if (!p->rng || !p->solver_work || !p->z || !p->ys || !p->gs || !p->fs || !p->window.z) {
+  p->group_z = malloc(GROUP_INSTANCES * GROUP_NUMBERS * sizeof(double));
+  if (!p->rng || !p->solver_work || !p->z || !p->ys || !p->gs || !p->fs || !p->window.z || !p->group_z) {
     pt_perturbed_free(&p);
     return pt_error(PT_ENOMEM, "%s: out of memory for M = %zu samples of dimension %zu", fn, nsamples, d);
   }
@@ -100,6 +110,7 @@ void pt_perturbed_free(pt_perturbed **pp) {
   free(p->gs);
   free(p->fs);
   free(p->window.z);
+  free(p->group_z);
   free(p);
   *pp = NULL;
 }
@@ -225,6 +236,30 @@ static inline double mean_se(double sum, double sumsq, size_t M) {
   return var > 0 ? sqrt(var / (double)M) : 0.0;
 }
 
+/* pt_perturbed_sums' hot loop for instances that need few numbers each:
+ * the noise of up to GROUP_INSTANCES instances drawn together, then their
+ * solves (see GROUP_INSTANCES). */
+static pt_status sums_in_groups(pt_perturbed *p, size_t n, const double *theta, const uint64_t *ids,
+                                uint64_t sample_begin, uint64_t sample_end, double *ysum) {
+  const size_t d = p->d, ms = (size_t)(sample_end - sample_begin);
+  for (size_t i0 = 0; i0 < n; i0 += GROUP_INSTANCES) {
+    const size_t g = n - i0 < GROUP_INSTANCES ? n - i0 : GROUP_INSTANCES;
+    for (size_t k = 0; k < g; k++) {
+      const pt_rng_id rid = {p->seed, PT_PURPOSE_PERTURB, p->epoch, instance_id(ids, i0 + k), sample_begin};
+      p->noise->sample_many(&rid, sample_begin, ms, d, p->group_z + k * ms * d);
+    }
+    for (size_t k = 0; k < g; k++) {
+      double *ys = ysum + (i0 + k) * d;
+      memset(ys, 0, d * sizeof *ys);
+      for (size_t m = 0; m < ms; m++) {
+        PT_TRY(perturb_point(p, theta + (i0 + k) * d, p->group_z + (k * ms + m) * d));
+        PT_TRY(p->solver->type->solve_add(p->solver, p->w, ys, NULL, p->solver_work));
+      }
+    }
+  }
+  return PT_OK;
+}
+
 pt_status pt_perturbed_sums(pt_perturbed *p, size_t n, const double *theta, const uint64_t *ids,
                             uint64_t sample_begin, uint64_t sample_end, double *ysum, double *fsum) {
   static const char fn[] = "pt_perturbed_sums";
@@ -236,6 +271,9 @@ pt_status pt_perturbed_sums(pt_perturbed *p, size_t n, const double *theta, cons
   /* The FY gradient's hot loop: only output sums wanted and the solver can
    * add in place. */
   const int add_in_place = fsum == NULL && ysum != NULL && p->solver->type->solve_add != NULL;
+  const uint64_t ms = sample_end - sample_begin;
+  if (add_in_place && p->noise->sample_many != NULL && ms > 0 && ms * d <= GROUP_NUMBERS)
+    return sums_in_groups(p, n, theta, ids, sample_begin, sample_end, ysum);
   for (size_t i = 0; i < n; i++) {
     double *ys = ysum ? ysum + i * d : NULL;
     if (ys) memset(ys, 0, d * sizeof *ys);

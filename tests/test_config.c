@@ -112,6 +112,7 @@ static const expected_key expected[] = {
   {"task", "plugin_options", PT_CONFIG_STRING, "", 0, 0, 0, NULL},
   {"model", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto|linear_scorer|affine|mlp|cnn"},
   {"model", "l2", PT_CONFIG_DOUBLE, "0", 0, 1e6, 0, NULL},
+  {"model", "l2_biases", PT_CONFIG_BOOL, "true", 0, 0, 0, NULL},
   {"model", "hidden", PT_CONFIG_STRING, "", 0, 0, 0, NULL},
   {"model", "conv", PT_CONFIG_STRING, "", 0, 0, 0, NULL},
   {"model", "stride", PT_CONFIG_INT, "1", 1, 8, 0, NULL},

@@ -392,6 +392,70 @@ static void test_folds(void) {
   pt_dataset_free(&ds);
 }
 
+/* pt_kfold_rows gives the rows of pt_dataset_kfold's parts, in their order,
+ * for outer folds and for inner folds of an outer training part (mapped back
+ * through its rows, as perturb folds does), on row counts that K does not
+ * divide; the test parts partition the rows. */
+static void test_fold_rows(void) {
+  SAY("k-fold rows (pt_kfold_rows) against pt_dataset_kfold\n");
+  pt_synthetic_params sp = {0, 37, 3, 2, 0.1, 5};
+  pt_dataset *ds = NULL;
+  CHECK_OK(pt_dataset_synthetic(&sp, &ds));
+  if (ds == NULL) return;
+  const size_t n = ds->n, K = 10, J = 4;
+  const uint64_t seed = 11;
+  size_t rows[37], inner[37], mapped[37];
+  int in_test[37] = {0};
+  for (size_t k = 0; k < K; k++) {
+    const size_t n_test = (k + 1) * n / K - k * n / K, n_train = n - n_test;
+    pt_dataset *train = NULL, *test = NULL, *sub = NULL, *itrain = NULL, *itest = NULL;
+    CHECK_OK(pt_kfold_rows(n, K, k, seed, rows, rows + n_test));
+    CHECK_OK(pt_dataset_kfold(ds, K, k, seed, &train, &test));
+    if (train == NULL || test == NULL) break;
+    int seen[37] = {0};
+    for (size_t i = 0; i < n; i++) seen[rows[i] < n ? rows[i] : 0]++;
+    for (size_t i = 0; i < n; i++) CHECK(seen[i] == 1, "fold %zu: row %zu is listed %d times", k, i, seen[i]);
+    for (size_t t = 0; t < n_test; t++) in_test[rows[t]]++;
+    CHECK_OK(pt_dataset_subset(ds, rows, n_test, &sub));
+    CHECK(sub && same_dataset(sub, test), "fold %zu: the test rows are not pt_dataset_kfold's test part", k);
+    pt_dataset_free(&sub);
+    CHECK_OK(pt_dataset_subset(ds, rows + n_test, n_train, &sub));
+    CHECK(sub && same_dataset(sub, train), "fold %zu: the training rows are not pt_dataset_kfold's training part", k);
+    pt_dataset_free(&sub);
+    for (size_t j = 0; j < J; j++) {
+      const size_t n_inner = (j + 1) * n_train / J - j * n_train / J;
+      CHECK_OK(pt_kfold_rows(n_train, J, j, seed + 1, inner, inner + n_inner));
+      CHECK_OK(pt_dataset_kfold(train, J, j, seed + 1, &itrain, &itest));
+      for (size_t r = 0; r < n_train; r++) mapped[r] = rows[n_test + inner[r]];
+      CHECK_OK(pt_dataset_subset(ds, mapped, n_inner, &sub));
+      CHECK(sub && itest && same_dataset(sub, itest), "fold %zu, inner fold %zu: the validation rows differ", k, j);
+      pt_dataset_free(&sub);
+      CHECK_OK(pt_dataset_subset(ds, mapped + n_inner, n_train - n_inner, &sub));
+      CHECK(sub && itrain && same_dataset(sub, itrain), "fold %zu, inner fold %zu: the training rows differ", k, j);
+      pt_dataset_free(&sub);
+      pt_dataset_free(&itrain);
+      pt_dataset_free(&itest);
+    }
+    pt_dataset_free(&train);
+    pt_dataset_free(&test);
+  }
+  for (size_t i = 0; i < n; i++) CHECK(in_test[i] == 1, "row %zu is in %d test folds", i, in_test[i]);
+  /* The folds themselves are pinned: every published cross-validation
+   * result (docs/label_ranking.md) was measured on them, and
+   * scripts/label_ranking_baselines.py reads them through perturb folds. */
+  const size_t pinned[10] = {8, 1, 0, 2, 9, 6, 3, 7, 5, 4}; /* n = 10, K = 3, k = 1, seed 0 */
+  CHECK_OK(pt_kfold_rows(10, 3, 1, 0, rows, rows + 3));
+  CHECK(memcmp(rows, pinned, sizeof pinned) == 0, "the rows of fold 1 of 3 of 10 rows changed: %zu %zu %zu | %zu ...",
+        rows[0], rows[1], rows[2], rows[3]);
+  if (rank == 0) {
+    CHECK_FAILS_MSG(pt_kfold_rows(n, n + 1, 0, seed, rows, inner), PT_EINVAL, "38 folds");
+    CHECK_FAILS_MSG(pt_kfold_rows(n, 1, 0, seed, rows, inner), PT_EINVAL, "folds");
+    CHECK_FAILS_MSG(pt_kfold_rows(n, 5, 5, seed, rows, inner), PT_EINVAL, "fold 5 is not in 0..4");
+    CHECK_FAILS(pt_kfold_rows(n, 5, 0, seed, NULL, inner), PT_EFAULT);
+  }
+  pt_dataset_free(&ds);
+}
+
 static void test_csv_real(void) {
   if (rank != 0) return;
   if (realdir[0] == '\0') {
@@ -970,6 +1034,7 @@ int main(int argc, char **argv) {
   test_synthetic();
   test_memory();
   test_folds();
+  test_fold_rows();
   test_csv_real();
   test_csv_bad();
   test_csv_cache();

@@ -260,6 +260,56 @@ static void test_setup_errors(void) {
   pt_model_free(&m);
 }
 
+/* The biases (pt_model_type.mark_biases, model.l2_biases = false) are where
+ * model.h's table of layouts puts them: each layer's parameters are its
+ * weights, then one bias per output. Walks the layers of `s` (dense widths,
+ * then for a cnn its convolutions first) and compares every index. */
+static void test_biases(const spec *s) {
+  pt_model *m = NULL;
+  CHECK_OK(make(s, &m));
+  if (m == NULL) return;
+  unsigned char *mark = calloc(m->nparams, 1), *want = calloc(m->nparams, 1);
+  size_t off = 0, in = s->per_label ? s->p : s->p;
+  const int cnn = strcmp(s->kind, "cnn") == 0;
+  if (strcmp(s->kind, "linear_scorer") == 0) {
+    want[s->p] = 1; /* w [p], then c */
+    off = s->p + 1;
+  } else {
+    size_t widths[2 * PT_MODEL_MAX_LAYERS + 2], n = 0, h = s->h, w = s->w, c = s->c;
+    if (cnn) { /* each conv: K [cout × cin·9], then b [cout]; the maps' size for the dense part */
+      size_t conv[PT_MODEL_MAX_LAYERS];
+      const size_t nconv = sizes(s->conv, conv);
+      for (size_t l = 0; l < nconv; l++) {
+        off += conv[l] * c * 9;
+        for (size_t k = 0; k < conv[l]; k++) want[off + k] = 1;
+        off += conv[l];
+        c = conv[l];
+        h = (h + 2 * s->padding - 3) / (s->stride ? s->stride : 1) + 1;
+        w = (w + 2 * s->padding - 3) / (s->stride ? s->stride : 1) + 1;
+        if (s->pool != PT_POOL_NONE) h /= s->pool_size, w /= s->pool_size;
+      }
+      in = c * h * w;
+    }
+    widths[n++] = in;
+    n += sizes(s->hidden, widths + n);
+    widths[n++] = s->d;
+    for (size_t l = 0; l + 1 < n; l++) { /* W [out × in], then b [out] */
+      off += widths[l + 1] * widths[l];
+      for (size_t k = 0; k < widths[l + 1]; k++) want[off + k] = 1;
+      off += widths[l + 1];
+    }
+  }
+  CHECK(off == m->nparams, "%s: the layout walks %zu parameters, the model has %zu", s->name, off, m->nparams);
+  m->type->mark_biases(m, mark);
+  size_t wrong = 0, first = 0;
+  for (size_t k = 0; k < m->nparams; k++)
+    if (mark[k] != want[k] && wrong++ == 0) first = k;
+  CHECK(wrong == 0, "%s: %zu parameters marked wrongly as (not) biases, the first %zu", s->name, wrong, first);
+  free(mark);
+  free(want);
+  pt_model_free(&m);
+}
+
 int main(void) {
   rng = pt_rng_alloc();
   /* name, kind, d, p, channels, height, width, per_label, conv, hidden, stride, padding, pool_size, pool */
@@ -278,6 +328,7 @@ int main(void) {
   };
   for (size_t k = 0; k < sizeof specs / sizeof *specs; k++) test_gradient(&specs[k]);
   for (size_t k = 0; k < sizeof specs / sizeof *specs; k++) test_shards(&specs[k]);
+  for (size_t k = 0; k < sizeof specs / sizeof *specs; k++) test_biases(&specs[k]);
   test_init();
   test_setup_errors();
   gsl_rng_free(rng);

@@ -575,10 +575,44 @@ static void test_perturbed_determinism(void) {
   }
 }
 
+/* pt_perturbed_sums draws the noise of several instances together when each
+ * needs at most 64 numbers (ms·d ≤ 64): the sums must be those of the
+ * instance-by-instance path, bitwise. Asking for the values F as well takes
+ * that path, so the two calls below take one path each. */
+static void test_grouped_sums(void) {
+  printf("== perturbed sums: instances drawn in groups = one by one, bitwise\n");
+  enum { GN = 19, GD = 10 }; /* 19 instances: two whole groups of 8 and a part */
+  pt_solver *s = NULL;
+  pt_perturbed *p = NULL;
+  CHECK_OK(pt_solver_ranking_alloc(GD, &s));
+  CHECK_OK(pt_perturbed_alloc(s, pt_noise_gaussian, 0.9, 8, &p));
+  pt_perturbed_set_stream(p, 5, 1);
+  double theta[GN * GD], grouped[GN * GD], single[GN * GD], F[GN];
+  uint64_t ids[GN];
+  for (size_t k = 0; k < GN * GD; k++) theta[k] = 0.1 * (double)((k * 7) % 13) - 0.6;
+  for (size_t i = 0; i < GN; i++) ids[i] = 1000003 * i + 17;
+  /* sample ranges of 1, 2 and 6 samples (10 to 60 numbers), one not from 0,
+   * and 7 samples (70 numbers: both calls one by one, as a control) */
+  const uint64_t ranges[][2] = {{0, 1}, {0, 2}, {3, 5}, {2, 8}, {1, 8}};
+  int same = 1, moved = 0;
+  for (size_t q = 0; q < sizeof ranges / sizeof *ranges; q++) {
+    CHECK_OK(pt_perturbed_sums(p, GN, theta, ids, ranges[q][0], ranges[q][1], grouped, NULL));
+    CHECK_OK(pt_perturbed_sums(p, GN, theta, ids, ranges[q][0], ranges[q][1], single, F));
+    same &= memcmp(grouped, single, sizeof grouped) == 0;
+    /* the noise moved the rankings: the sums are not all M times one ranking */
+    for (size_t k = 0; k < GN * GD; k++) moved |= fmod(grouped[k], (double)(ranges[q][1] - ranges[q][0])) != 0.0;
+  }
+  CHECK(same, "sums drawn in groups differ from sums drawn instance by instance");
+  CHECK(moved, "the sample sums show no effect of the noise");
+  pt_perturbed_free(&p);
+  pt_solver_free(&s);
+}
+
 int main(void) {
   test_same_id_same_numbers();
   test_independence();
   test_distributions();
   test_perturbed_determinism();
+  test_grouped_sums();
   return pt_test_finish("test_rng");
 }

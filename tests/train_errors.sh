@@ -97,6 +97,9 @@ expect "CSV ranks not a permutation" "permutation" -- import "$tmp/perm.csv" --o
 expect "eval of a dataset, not a run" "not a perturb run file" -- eval "$tmp/data.h5" "$tmp/data.h5"
 expect "unknown option" "unknown option" -- train "$G" --frobnicate "${O[@]}"
 expect "missing --out" "missing --out" -- train "$G"
+expect "ridge with unpenalised biases" "model.l2_biases = false: loss.kind = ridge penalises" -- train "$G" data.train="$tmp/affine.h5" loss.kind=ridge model.l2_biases=false "${O[@]}"
+expect "model.hidden with another separator" "separated by commas or x (64x64), or none for no layer" -- train "$G" data.train="$tmp/affine.h5" model.kind=mlp model.hidden=8/8 "${O[@]}"
+expect "model.hidden a word" "model.hidden = 'zero': want layer sizes" -- train "$G" data.train="$tmp/affine.h5" model.kind=mlp model.hidden=zero "${O[@]}"
 # an unknown kernel instruction set: one line from the two ranks, not one each
 PERTURB_SIMD=sse9 expect "PERTURB_SIMD unknown" "SIMD path 'sse9' is not one of" -- train "$G" "${O[@]}"
 echo "train_errors: $checks checks, $((checks - fails)) passed, $fails failed"

@@ -124,4 +124,43 @@ if /usr/bin/python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > 0.6 else 
 else
   fail "the cnn did not learn: training accuracy $acc"
 fi
+# ---- 4. model.l2_biases = false: the L2 penalty spares the biases -----------------
+# (which parameters are biases: test_models.c). With l2 = 0 the option changes
+# nothing, bit for bit; with l2 > 0 it changes the run, and the run is still
+# the same bits on 1 and 3 ranks; the biases it spares end larger, in norm,
+# than under the penalty (the weights are penalised alike in both).
+run 1 "$tmp/b0t.h5" "$tmp/mlp.ini" model.l2=0 &&
+  run 1 "$tmp/b0f.h5" "$tmp/mlp.ini" model.l2=0 model.l2_biases=false &&
+  run 1 "$tmp/b1t.h5" "$tmp/mlp.ini" model.l2=0.5 &&
+  run 1 "$tmp/b1f.h5" "$tmp/mlp.ini" model.l2=0.5 model.l2_biases=false &&
+  run 3 "$tmp/b1f3.h5" "$tmp/mlp.ini" model.l2=0.5 model.l2_biases=false || fail "a model.l2_biases run failed"
+# widths written 12x8 (as a sweep's --grid needs them) are the widths 12,8
+run 1 "$tmp/x.h5" "$tmp/mlp.ini" model.l2=0 model.hidden=12x8 || fail "model.hidden = 12x8 failed"
+if /usr/bin/python3 "$here/compare_runs.py" "$tmp/b0t.h5" "$tmp/x.h5" >/dev/null; then
+  pass "model.hidden = 12x8 trains the same bits as 12,8"; else fail "model.hidden = 12x8 differs from 12,8"; fi
+# no hidden layer, written none (a grid axis choosing the depth) or left empty
+run 1 "$tmp/n0.h5" "$tmp/mlp.ini" model.l2=0 model.hidden=none &&
+  run 1 "$tmp/n1.h5" "$tmp/mlp.ini" model.l2=0 "model.hidden=" || fail "model.hidden = none failed"
+if /usr/bin/python3 "$here/compare_runs.py" "$tmp/n0.h5" "$tmp/n1.h5" >/dev/null &&
+  [ "$(/usr/bin/python3 -c "import h5py,sys; print(h5py.File(sys.argv[1])['model/params'].shape[0])" "$tmp/n0.h5")" = 148 ]; then
+  pass "model.hidden = none: no hidden layer (36 x 4 + 4 parameters), the same bits as an empty list"
+else fail "model.hidden = none does not train the mlp without hidden layers"; fi
+if /usr/bin/python3 "$here/compare_runs.py" "$tmp/b0t.h5" "$tmp/b0f.h5" >/dev/null &&
+  ! /usr/bin/python3 "$here/compare_runs.py" "$tmp/b1t.h5" "$tmp/b1f.h5" >/dev/null 2>&1 &&
+  /usr/bin/python3 "$here/compare_runs.py" "$tmp/b1f.h5" "$tmp/b1f3.h5" >/dev/null; then
+  pass "model.l2_biases = false: no effect at l2 = 0, an effect at l2 = 0.5, the same bits on 1 and 3 ranks"
+else fail "model.l2_biases = false: the runs at l2 = 0 and 0.5 (1 and 3 ranks) do not compare as they should"; fi
+# the mlp 36-12-8-4: biases at 432..443, 540..547, 580..583 (W [out x in], then b)
+norms=$(/usr/bin/python3 - "$tmp/b1t.h5" "$tmp/b1f.h5" <<'PY'
+import sys, h5py, numpy as np
+for path in sys.argv[1:]:
+    w = h5py.File(path)["model/params"][...]
+    b = np.concatenate([w[432:444], w[540:548], w[580:584]])
+    print(f"{np.linalg.norm(b):.6g}")
+PY
+)
+read -r penalised spared <<< "$(echo $norms)"
+if /usr/bin/python3 -c "import sys; sys.exit(0 if float(sys.argv[2]) > float(sys.argv[1]) else 1)" "$penalised" "$spared"; then
+  pass "the spared biases end larger: norm $spared against $penalised under the penalty"
+else fail "the biases are not spared: norm $spared with model.l2_biases = false, $penalised without"; fi
 finish train_neural

@@ -163,6 +163,18 @@ pt_status pt_dataset_import_csv(const char *path, pt_dataset **out);
 pt_status pt_dataset_import_csv_cached(const char *path, pt_dataset **out);
 
 /**
+ * The label-ranking dataset @p name: the file DIR/<name>.csv, read through
+ * pt_dataset_import_csv_cached(), with DIR = @p dir, or the environment
+ * variable PERTURB_LABEL_RANKING_DIR when @p dir is NULL or empty. Training
+ * (data.dataset) and `perturb folds` find their data here, so both see the
+ * same rows. Errors: no directory given (#PT_ECONFIG; the message names
+ * @p dir_setting, the setting that gives it, e.g. "data.csv_dir"), a path
+ * longer than 4095 characters (#PT_ECONFIG), a directory that cannot be read
+ * or no such file (#PT_EIO), and the import's. Not collective.
+ */
+pt_status pt_dataset_import_named(const char *name, const char *dir, const char *dir_setting, pt_dataset **out);
+
+/**
  * Finds the handwritten digits file that Debian's python3-sklearn installs
  * (sklearn/datasets/data/digits.csv.gz: at its Debian 12 path, else from
  * `dpkg-query -L python3-sklearn`) and writes its path into out[size].
@@ -236,11 +248,26 @@ pt_status pt_dataset_split(const pt_dataset *ds, double test_fraction, uint64_t 
                            pt_dataset **test);
 
 /**
+ * The rows of fold k of the K-fold split of n rows with @p seed, the split
+ * pt_dataset_kfold() makes of a dataset of n rows: with perm the shuffle of
+ * 0..n−1 (gsl_ran_shuffle on the stream (seed, PT_PURPOSE_SPLIT, epoch 1),
+ * the same for every k), and b = k·n/K, e = (k+1)·n/K
+ * (integer division), @p test_rows gets the e − b indices perm[b..e) and
+ * @p train_rows the n − (e − b) indices perm[0..b) then perm[e..n), in that
+ * order (the order of the rows of pt_dataset_kfold()'s test and train). Each
+ * array must hold that many entries. The K test parts partition 0..n−1.
+ * Requires 2 ≤ K ≤ n, k < K and n ≤ 2³² − 1 (#PT_EINVAL naming the values
+ * otherwise; #PT_EFAULT for a NULL array, #PT_ENOMEM). Not collective.
+ */
+pt_status pt_kfold_rows(size_t n, size_t K, size_t k, uint64_t seed, size_t *test_rows, size_t *train_rows);
+
+/**
  * K-fold cross-validation split: the rows are shuffled with (seed,
  * PT_PURPOSE_SPLIT) — the same shuffle for every k, so the K test parts
  * partition the rows — and @p test gets part k (rows [k·n/K, (k+1)·n/K) of the
  * shuffle), @p train the rest, both in shuffled order. Requires
- * 2 ≤ K ≤ n and k < K (#PT_EINVAL naming the values otherwise).
+ * 2 ≤ K ≤ n and k < K (#PT_EINVAL naming the values otherwise). The rows
+ * are those pt_kfold_rows() gives for (ds->n, K, k, seed).
  */
 pt_status pt_dataset_kfold(const pt_dataset *ds, size_t K, size_t k, uint64_t seed, pt_dataset **train,
                            pt_dataset **test);

@@ -7,6 +7,9 @@
 int pt_cli_demo(int argc, char **argv);
 /* perturb bench: throughput of the FY gradient beside its floor. */
 int pt_cli_bench(int argc, char **argv);
+/* perturb folds: the nested cross-validation folds training makes of a
+ * label-ranking dataset, as CSV (no MPI). */
+int pt_cli_folds(int argc, char **argv);
 
 /* perturb train / sweep / gen / import / eval / info (MPI initialised by main). */
 int pt_cli_train(int argc, char **argv);

@@ -20,6 +20,7 @@ static void usage(FILE *out) {  /* --help only: errors get one line */
         "  import   import a label-ranking CSV into an HDF5 dataset\n"
         "  eval     evaluate a run's final model on a dataset\n"
         "  info     say what a dataset or run file holds\n"
+        "  folds    print the cross-validation folds training makes of a label-ranking dataset\n"
         "  demo     perturbed argmax with Gumbel noise converging to softmax (a table)\n"
         "  bench    throughput of the perturbed Fenchel-Young gradient beside its floor\n"
         "\n"
@@ -58,6 +59,7 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "demo") == 0) return pt_cli_demo(argc - 1, argv + 1);
   if (strcmp(cmd, "bench") == 0) return pt_cli_bench(argc - 1, argv + 1);
+  if (strcmp(cmd, "folds") == 0) return pt_cli_folds(argc - 1, argv + 1);
   static const struct {
     const char *name;
     int (*run)(int, char **);

@@ -76,8 +76,11 @@
   X("model", "kind", PT_CONFIG_CHOICE, "auto", 0, 0, 0, "auto" PT_MODEL_TYPES(PT_CHOICE),                      \
     "model mapping features to scores theta; auto: linear_scorer for per-label features, else affine")         \
   X("model", "l2", PT_CONFIG_DOUBLE, "0", 0, 1e6, 0, NULL, "L2 regularisation weight on the model parameters") \
+  X("model", "l2_biases", PT_CONFIG_BOOL, "true", 0, 0, 0, NULL,                                               \
+    "whether model.l2 also penalises the biases; false spares them, as is usual for neural networks (not "     \
+    "with loss.kind = ridge, which penalises its intercept)")                                                   \
   X("model", "hidden", PT_CONFIG_STRING, "", 0, 0, 0, NULL,                                                    \
-    "widths of the hidden dense layers, e.g. 64,32 (mlp; cnn: after the convolutions), each followed by ReLU")  \
+    "widths of the hidden dense layers, e.g. 64,32 or 64x32 (mlp; cnn: after the convolutions), each followed by ReLU; none or empty: no hidden layer")  \
   X("model", "conv", PT_CONFIG_STRING, "", 0, 0, 0, NULL,                                                      \
     "output channels of the 3x3 convolutions of a cnn, e.g. 16,32, each followed by ReLU and model.pool")      \
   X("model", "stride", PT_CONFIG_INT, "1", 1, 8, 0, NULL, "stride of every convolution (cnn)")                 \

@@ -335,6 +335,23 @@ pt_status pt_dataset_split(const pt_dataset *ds, double test_fraction, uint64_t 
   return st;
 }
 
+pt_status pt_kfold_rows(size_t n, size_t K, size_t k, uint64_t seed, size_t *test_rows, size_t *train_rows) {
+  static const char fn[] = "pt_kfold_rows";
+  PT_CHECK_PTR(fn, test_rows);
+  PT_CHECK_PTR(fn, train_rows);
+  if (K < 2 || K > n) return pt_error(PT_EINVAL, "%s: %zu folds need 2 <= folds <= the %zu rows", fn, K, n);
+  if (k >= K) return pt_error(PT_EINVAL, "%s: fold %zu is not in 0..%zu", fn, k, K - 1);
+  const size_t begin = k * n / K, end = (k + 1) * n / K;
+  size_t *perm = NULL;
+  PT_TRY(shuffled_rows(fn, n, seed, 1, &perm)); /* epoch 1: not pt_dataset_split's shuffle */
+  memcpy(test_rows, perm + begin, (end - begin) * sizeof *perm);
+  /* the training rows, in shuffled order, without the test fold */
+  memcpy(train_rows, perm, begin * sizeof *perm);
+  memcpy(train_rows + begin, perm + end, (n - end) * sizeof *perm);
+  free(perm);
+  return PT_OK;
+}
+
 pt_status pt_dataset_kfold(const pt_dataset *ds, size_t K, size_t k, uint64_t seed, pt_dataset **train,
                            pt_dataset **test) {
   static const char fn[] = "pt_dataset_kfold";
@@ -346,20 +363,17 @@ pt_status pt_dataset_kfold(const pt_dataset *ds, size_t K, size_t k, uint64_t se
   if (K < 2 || K > ds->n)
     return pt_error(PT_EINVAL, "%s: %zu folds need 2 <= folds <= the %zu instances of '%s'", fn, K, ds->n, ds->name);
   if (k >= K) return pt_error(PT_EINVAL, "%s: fold %zu is not in 0..%zu", fn, k, K - 1);
-  const size_t n = ds->n, begin = k * n / K, end = (k + 1) * n / K;
-  size_t *perm = NULL;
-  PT_TRY(shuffled_rows(fn, n, seed, 1, &perm)); /* epoch 1: not pt_dataset_split's shuffle */
-  pt_status st = pt_dataset_subset(ds, perm + begin, end - begin, test);
-  if (st == PT_OK) {
-    /* the training rows, in shuffled order, without the test fold */
-    memmove(perm + begin, perm + end, (n - end) * sizeof *perm);
-    st = pt_dataset_subset(ds, perm, n - (end - begin), train);
-  }
+  const size_t n = ds->n, n_test = (k + 1) * n / K - k * n / K;
+  size_t *rows = malloc(n * sizeof *rows); /* the test rows, then the training rows */
+  if (rows == NULL) return pt_error(PT_ENOMEM, "%s: out of memory", fn);
+  pt_status st = pt_kfold_rows(n, K, k, seed, rows, rows + n_test);
+  if (st == PT_OK) st = pt_dataset_subset(ds, rows, n_test, test);
+  if (st == PT_OK) st = pt_dataset_subset(ds, rows + n_test, n - n_test, train);
   if (st != PT_OK) {
     pt_dataset_free(test);
     pt_dataset_free(train);
   }
-  free(perm);
+  free(rows);
   return st;
 }
 

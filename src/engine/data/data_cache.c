@@ -8,10 +8,13 @@
  * rewritten since is read again, and it hands out copies: a caller owns and
  * may change what it gets. */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <threads.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "perturb/data.h"
@@ -86,4 +89,19 @@ pt_status pt_dataset_import_csv_cached(const char *path, pt_dataset **out) {
   if (st == PT_OK) st = copy_all(hit->ds, out);
   mtx_unlock(&cache_lock);
   return st;
+}
+
+pt_status pt_dataset_import_named(const char *name, const char *dir, const char *dir_setting, pt_dataset **out) {
+  if (dir == NULL || dir[0] == '\0') dir = getenv("PERTURB_LABEL_RANKING_DIR");
+  char path[4096];
+  if (dir == NULL || dir[0] == '\0')
+    return pt_error(PT_ECONFIG, "dataset %s needs %s or the environment variable PERTURB_LABEL_RANKING_DIR", name,
+                    dir_setting);
+  if ((size_t)snprintf(path, sizeof path, "%s/%s.csv", dir, name) >= sizeof path)
+    return pt_error(PT_ECONFIG, "the dataset path %s/%s.csv is longer than the system allows (%zu characters)", dir,
+                    name, sizeof path - 1);
+  if (access(dir, R_OK | X_OK) != 0)
+    return pt_error(PT_EIO, "cannot read the dataset directory '%s': %s", dir, strerror(errno));
+  if (access(path, F_OK) != 0) return pt_error(PT_EIO, "no dataset '%s' in '%s' (no file %s)", name, dir, path);
+  return pt_dataset_import_csv_cached(path, out);
 }

@@ -276,3 +276,55 @@ pt_status pt_grad_sum_reduce(pt_grad_sum *s, size_t nlocal, size_t nshards, MPI_
   for (size_t j = 0; j < n; j++) out[j] = (double)s->fixed[j] * down;
   return PT_OK;
 }
+
+/* ---- the row gather (dist.h) ------------------------------------------------ */
+
+pt_status pt_row_gather_alloc(int nranks, size_t nflags, size_t capacity, pt_row_gather **out) {
+  *out = NULL;
+  if (nranks < 1 || capacity > (size_t)INT_MAX || nflags > ((size_t)INT_MAX - capacity) / (size_t)nranks)
+    return pt_error(PT_ECONFIG, "%zu values and %zu flags on each of %d ranks are more than one MPI message can "
+                    "count", capacity, nflags, nranks);
+  pt_row_gather *g = calloc(1, sizeof *g);
+  if (g != NULL) {
+    *g = (pt_row_gather){nranks, nflags, capacity, NULL, NULL, NULL};
+    g->counts = malloc((size_t)nranks * sizeof *g->counts);
+    g->displs = malloc((size_t)nranks * sizeof *g->displs);
+    g->staging = malloc(((size_t)nranks * nflags + capacity) * sizeof *g->staging);
+  }
+  if (g == NULL || g->counts == NULL || g->displs == NULL || g->staging == NULL) {
+    pt_row_gather_free(&g);
+    return pt_error(PT_ENOMEM, "out of memory for gathering %zu values across %d ranks", capacity, nranks);
+  }
+  *out = g;
+  return PT_OK;
+}
+
+void pt_row_gather_free(pt_row_gather **g) {
+  if (g == NULL || *g == NULL) return;
+  free((*g)->counts);
+  free((*g)->displs);
+  free((*g)->staging);
+  free(*g);
+  *g = NULL;
+}
+
+void pt_row_gather_run(pt_row_gather *g, double *data, const size_t *first, double *flags, MPI_Comm comm) {
+  int rank;
+  MPI_Comm_rank(comm, &rank);
+  const size_t nf = g->nflags;
+  /* rank r's block of the staging: its flags, then its values */
+  for (int r = 0; r < g->nranks; r++) {
+    g->counts[r] = (int)(nf + first[r + 1] - first[r]);
+    g->displs[r] = (int)((size_t)r * nf + first[r]);
+  }
+  double *mine = g->staging + g->displs[rank];
+  memcpy(mine, flags, nf * sizeof *flags);
+  memcpy(mine + nf, data + first[rank], (first[rank + 1] - first[rank]) * sizeof *data);
+  MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, g->staging, g->counts, g->displs, MPI_DOUBLE, comm);
+  for (size_t f = 0; f < nf; f++) flags[f] = 0.0;
+  for (int r = 0; r < g->nranks; r++) {
+    const double *block = g->staging + g->displs[r];
+    for (size_t f = 0; f < nf; f++) flags[f] += block[f];
+    if (r != rank) memcpy(data + first[r], block + nf, (first[r + 1] - first[r]) * sizeof *data);
+  }
+}

@@ -4,8 +4,8 @@
  * the instances of share (r / sample_groups) of every batch and on the samples
  * of share (r % sample_groups). Results are made independent of the grid:
  *  - sums over samples are of integer-valued solver outputs (exact in double),
- *  - every other per-instance quantity has exactly one owner, so a sum over
- *    ranks adds it to zeros (exact),
+ *  - every other per-instance quantity has exactly one owner, who sends it
+ *    as it is to the ranks that need it (pt_row_gather),
  *  - real-valued sums over instances (losses, Spearman correlations) go
  *    through pt_exact_sum: fixed point, exact, so their order is irrelevant.
  */
@@ -162,5 +162,35 @@ double *pt_grad_sum_slot(pt_grad_sum *s, size_t k);
  * are spread over the ranks. PT_EDOM on every rank if any entry is not
  * finite (out untouched). Collective: two messages, 2 doubles then n int64s. */
 pt_status pt_grad_sum_reduce(pt_grad_sum *s, size_t nlocal, size_t nshards, MPI_Comm comm, double *out);
+
+/*
+ * Rows that each have one owner, gathered on every rank, with a few flags
+ * summed on the way: one message per step where a sum over ranks (an
+ * MPI_Allreduce of the rows with zeros elsewhere) would move the data twice
+ * and add. Rank r owns values [first[r], first[r+1]) of `data`, the ranges
+ * in rank order and contiguous from first[0] = 0. Every rank's `data` ends
+ * with every rank's values, bit for bit as their owner left them (a sum with
+ * zeros would also turn −0 into +0, which no rank count can then match), and
+ * flags[0..nflags) with the sum over the ranks of their flags, added in rank
+ * order (make them small integers and the sum is exact).
+ */
+typedef struct pt_row_gather {
+  int nranks;
+  size_t nflags, capacity; /* flags per rank; values of data at most */
+  int *counts, *displs;    /* [nranks] each rank's flags and values in staging */
+  double *staging;         /* [nranks × nflags + capacity] */
+} pt_row_gather;
+
+/* Room for `nranks` ranks, `nflags` flags each and at most `capacity` values
+ * in all (allocated once). PT_ENOMEM, or PT_ECONFIG if the staging would
+ * exceed what one MPI message can count (INT_MAX). Local. */
+pt_status pt_row_gather_alloc(int nranks, size_t nflags, size_t capacity, pt_row_gather **out);
+
+/* NULL-safe; clears the handle. */
+void pt_row_gather_free(pt_row_gather **g);
+
+/* The gather above (first[nranks] ≤ capacity). Collective over `comm`
+ * (nranks ranks): one MPI_Allgatherv. */
+void pt_row_gather_run(pt_row_gather *g, double *data, const size_t *first, double *flags, MPI_Comm comm);
 
 #endif

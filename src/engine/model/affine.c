@@ -37,6 +37,10 @@ static void affine_backward(pt_model *m, const double *X, size_t first, size_t c
   for (size_t k = first; k < first + count; k++) cblas_daxpy(d, scale, g + k * m->d, 1, grad + m->d * m->p, 1);
 }
 
+static void affine_mark_biases(const pt_model *m, unsigned char *is_bias) {
+  for (size_t j = 0; j < m->d; j++) is_bias[m->d * m->p + j] = 1; /* b, after W */
+}
+
 const pt_model_type pt_model_affine = {
   .name = "affine",
   .doc = "theta = W x + b on one feature vector per instance",
@@ -47,5 +51,6 @@ const pt_model_type pt_model_affine = {
   .reserve = NULL,
   .forward = affine_forward,
   .backward = affine_backward,
+  .mark_biases = affine_mark_biases,
   .release = NULL,
 };

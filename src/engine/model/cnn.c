@@ -257,6 +257,16 @@ static void cnn_backward(pt_model *m, const double *X, size_t first, size_t coun
   }
 }
 
+static void cnn_mark_biases(const pt_model *m, unsigned char *is_bias) {
+  const cnn *n = m->impl;
+  for (size_t l = 0; l < n->nconv; l++) {
+    const pt_conv_geom *g = &n->layer[l].conv;
+    const size_t b = n->layer[l].koff + g->cout * g->cin * 9; /* after K [cout × cin·9] */
+    for (size_t k = 0; k < g->cout; k++) is_bias[b + k] = 1;
+  }
+  pt_dense_stack_mark_biases(&n->dense, n->dense_off, is_bias);
+}
+
 static void cnn_release(pt_model *m) {
   if (m->impl == NULL) return;
   cnn_free_workspace(m->impl);
@@ -274,5 +284,6 @@ const pt_model_type pt_model_cnn = {
   .reserve = cnn_reserve,
   .forward = cnn_forward,
   .backward = cnn_backward,
+  .mark_biases = cnn_mark_biases,
   .release = cnn_release,
 };

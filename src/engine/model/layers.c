@@ -182,6 +182,13 @@ void pt_dense_stack_setup(pt_dense_stack *s, size_t in, const size_t *hidden, si
   }
 }
 
+void pt_dense_stack_mark_biases(const pt_dense_stack *s, size_t offset, unsigned char *is_bias) {
+  for (size_t l = 0; l < s->n; l++) {
+    const size_t b = offset + s->offset[l] + s->width[l + 1] * s->width[l]; /* after W [out × in] */
+    for (size_t k = 0; k < s->width[l + 1]; k++) is_bias[b + k] = 1;
+  }
+}
+
 pt_status pt_dense_stack_reserve(pt_dense_stack *s, size_t rows) {
   if (rows <= s->rows) return PT_OK;
   for (size_t l = 1; l < s->n; l++) {

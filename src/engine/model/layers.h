@@ -108,6 +108,10 @@ typedef struct pt_dense_stack {
 /* Sets the widths in → hidden[0..nhidden) → out and the parameter count. */
 void pt_dense_stack_setup(pt_dense_stack *s, size_t in, const size_t *hidden, size_t nhidden, size_t out);
 
+/* is_bias[offset + k] = 1 for the stack's biases, its parameters being at
+ * `offset` among the model's (the b of every layer). */
+void pt_dense_stack_mark_biases(const pt_dense_stack *s, size_t offset, unsigned char *is_bias);
+
 /* Workspace for `rows` rows (a second call with fewer rows keeps it). */
 pt_status pt_dense_stack_reserve(pt_dense_stack *s, size_t rows);
 

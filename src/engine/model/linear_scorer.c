@@ -40,6 +40,8 @@ static void scorer_backward(pt_model *m, const double *X, size_t first, size_t c
   }
 }
 
+static void scorer_mark_biases(const pt_model *m, unsigned char *is_bias) { is_bias[m->p] = 1; /* c, after w */ }
+
 const pt_model_type pt_model_linear_scorer = {
   .name = "linear_scorer",
   .doc = "theta_ij = <x_ij, w> + c on one feature vector per label",
@@ -50,5 +52,6 @@ const pt_model_type pt_model_linear_scorer = {
   .reserve = NULL,
   .forward = scorer_forward,
   .backward = scorer_backward,
+  .mark_biases = scorer_mark_biases,
   .release = NULL,
 };

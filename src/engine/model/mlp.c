@@ -34,6 +34,10 @@ static void mlp_backward(pt_model *m, const double *X, size_t first, size_t coun
   pt_dense_stack_backward(m->impl, m->params, X + first * m->p, first, count, g + first * m->d, scale, grad, NULL);
 }
 
+static void mlp_mark_biases(const pt_model *m, unsigned char *is_bias) {
+  pt_dense_stack_mark_biases(m->impl, 0, is_bias);
+}
+
 static void mlp_release(pt_model *m) {
   if (m->impl == NULL) return;
   pt_dense_stack_release(m->impl);
@@ -51,5 +55,6 @@ const pt_model_type pt_model_mlp = {
   .reserve = mlp_reserve,
   .forward = mlp_forward,
   .backward = mlp_backward,
+  .mark_biases = mlp_mark_biases,
   .release = mlp_release,
 };

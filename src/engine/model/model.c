@@ -21,28 +21,37 @@ const pt_model_type *pt_model_type_by_name(const char *name) {
   return NULL;
 }
 
-/* A list of positive sizes "16,32" (spaces allowed) into out[0..*count). */
+/* A list of layer sizes, "64,32" or "64x32" (spaces allowed), into
+ * out[0..*count): x as well as the comma, since a sweep's --grid separates
+ * its values by commas. "" or "none": no layers (so that a grid axis can
+ * choose the depth, none included). */
+static const char sizes_wanted[] =
+    "want layer sizes between 1 and 1000000 separated by commas or x (64x64), or none for no layer";
+
 static pt_status parse_sizes(const char *key, const char *text, size_t *out, size_t *count) {
   *count = 0;
   const char *s = text;
   while (*s == ' ' || *s == '\t') s++;
   if (*s == '\0') return PT_OK;
+  if (strncmp(s, "none", 4) == 0) {
+    const char *rest = s + 4;
+    while (*rest == ' ' || *rest == '\t') rest++;
+    if (*rest == '\0') return PT_OK;
+  }
   for (;;) {
     char *end;
     errno = 0;
     const long long v = strtoll(s, &end, 10);
     if (end == s || errno != 0 || v < 1 || v > 1000000)
-      return pt_error(PT_ECONFIG, "%s = '%s': want a list of layer sizes between 1 and 1000000, separated by commas",
-                      key, text);
+      return pt_error(PT_ECONFIG, "%s = '%s': %s", key, text, sizes_wanted);
     if (*count == PT_MODEL_MAX_LAYERS)
       return pt_error(PT_ECONFIG, "%s = '%s': at most %d layers", key, text, PT_MODEL_MAX_LAYERS);
     out[(*count)++] = (size_t)v;
     s = end;
     while (*s == ' ' || *s == '\t') s++;
     if (*s == '\0') return PT_OK;
-    if (*s != ',')
-      return pt_error(PT_ECONFIG, "%s = '%s': want a list of layer sizes between 1 and 1000000, separated by commas",
-                      key, text);
+    if (*s != ',' && *s != 'x')
+      return pt_error(PT_ECONFIG, "%s = '%s': %s", key, text, sizes_wanted);
     s++;
   }
 }

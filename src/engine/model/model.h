@@ -107,6 +107,10 @@ typedef struct pt_model_type {
    * row 0 of the batch. */
   void (*backward)(pt_model *m, const double *X, size_t first, size_t count, const double *g, double scale,
                    double *grad);
+  /* Sets is_bias[k] = 1 for each parameter k that is a bias (an offset added
+   * after a product), leaving the others as they are (0): model.l2_biases =
+   * false spares these from the L2 penalty. */
+  void (*mark_biases)(const pt_model *m, unsigned char *is_bias);
   /* Frees m->impl and the workspace (not the model). */
   void (*release)(pt_model *m);
 } pt_model_type;

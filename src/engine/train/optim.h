@@ -23,6 +23,13 @@ pt_status pt_optim_alloc(pt_optim_kind kind, size_t n, double lr, double momentu
                          double eps, pt_optim **out);
 void pt_optim_free(pt_optim **o);
 
+/* grad[k] += l2 · params[k] for k < n (the L2 penalty's gradient, model.l2),
+ * or grad[k] += l2 · weight[k] · params[k] with a weight per parameter (1 or
+ * 0: model.l2_biases = false gives the biases 0); weight NULL: all 1.
+ * Returns 1 if every entry of the result is finite, 0 if not. Local. */
+int pt_optim_add_l2(size_t n, double l2, const double *restrict weight, const double *restrict params,
+                    double *restrict grad);
+
 /* One step: params −= update(grad), with the learning rate times lr_scale
  * (the schedule's factor for this step). Local. Returns NULL if the new
  * parameters and optimiser state are all finite, else what became inf or NaN
@@ -30,6 +37,6 @@ void pt_optim_free(pt_optim **o);
  * second moment", in that order of precedence): a finite gradient can still
  * overflow them, e.g. its square in Adam's second moment. Checked in the
  * same pass as the update. */
-const char *pt_optim_step(pt_optim *o, double *params, const double *grad, double lr_scale);
+const char *pt_optim_step(pt_optim *o, double *restrict params, const double *restrict grad, double lr_scale);
 
 #endif

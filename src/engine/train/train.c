@@ -40,7 +40,7 @@ typedef struct settings {
   int64_t samples, epochs, min_steps, batch, seed, checkpoint_every, eval_every;
   int64_t instance_groups, sample_groups, shard_size;
   int64_t folds, fold, inner_folds, inner_fold, split_seed;
-  int standardize, test_loss;
+  int standardize, test_loss, l2_biases;
   const pt_loss_type *loss;
   const pt_config *cfg; /* the [synthetic] section is read by its generator */
 } settings;
@@ -61,6 +61,7 @@ static pt_status read_settings(const pt_config *c, settings *s) {
   s->cfg = c;
   PT_TRY(pt_config_get_string(c, "model.kind", &s->model_kind));
   PT_TRY(pt_config_get_double(c, "model.l2", &s->l2));
+  PT_TRY(pt_config_get_bool(c, "model.l2_biases", &s->l2_biases));
   PT_TRY(pt_config_get_string(c, "loss.kind", &loss));
   PT_TRY(pt_config_get_double(c, "loss.epsilon", &s->epsilon));
   PT_TRY(pt_config_get_int(c, "loss.samples", &s->samples));
@@ -97,21 +98,7 @@ static pt_status load_all(const settings *s, MPI_Comm comm, pt_dataset **all) {
   if (s->train_path[0] != '\0') return pt_dataset_load(s->train_path, comm, 0, SIZE_MAX, all);
   pt_status st;
   if (s->dataset[0] != '\0') {
-    const char *dir = s->csv_dir[0] != '\0' ? s->csv_dir : getenv("PERTURB_LABEL_RANKING_DIR");
-    char path[4096];
-    if (dir == NULL || dir[0] == '\0')
-      st = pt_error(PT_ECONFIG, "data.dataset = %s needs data.csv_dir or the environment variable "
-                                "PERTURB_LABEL_RANKING_DIR",
-                    s->dataset);
-    else if ((size_t)snprintf(path, sizeof path, "%s/%s.csv", dir, s->dataset) >= sizeof path)
-      st = pt_error(PT_ECONFIG, "the dataset path %s/%s.csv is longer than the system allows (%zu characters)",
-                    dir, s->dataset, sizeof path - 1);
-    else if (access(dir, R_OK | X_OK) != 0)
-      st = pt_error(PT_EIO, "cannot read the dataset directory '%s': %s", dir, strerror(errno));
-    else if (access(path, F_OK) != 0)
-      st = pt_error(PT_EIO, "no dataset '%s' in '%s' (no file %s)", s->dataset, dir, path);
-    else
-      st = pt_dataset_import_csv_cached(path, all);
+    st = pt_dataset_import_named(s->dataset, s->csv_dir, "data.csv_dir", all);
   } else {
     st = pt_synthetic_from_config(s->cfg, all);
   }
@@ -298,6 +285,9 @@ typedef struct run {
   pt_perturbed *perturbed; /* the task's solver perturbed (losses with samples) */
   pt_loss_context lc;
   pt_grad_sum *gsum;       /* the shards' weight gradients (models that are not replicated) */
+  pt_row_gather *gather;   /* a step's rows of G to every rank (replicated models, samples not split) */
+  size_t *first;           /* [nranks + 1] each rank's first value of G in a step (the gather's) */
+  double *l2_weight;       /* [nparams] the L2 penalty's weight of each parameter (model.l2_biases = false), or NULL */
   size_t shard;            /* rows per shard of a batch, and per chunk of an evaluation */
   gsl_rng *rng;
   batch_buffers buf;
@@ -326,18 +316,23 @@ static pt_status at_step(const run *r, uint64_t epoch, pt_status st) {
  * its first row, whatever the number of ranks. */
 static size_t shard_count(const run *r, size_t count) { return (count + r->shard - 1) / r->shard; }
 
-/* This rank's instances of a batch of `count` rows, [*ib, *ie): a share of
- * the rows (replicated models), or of the whole shards (the others), so
- * that every shard lies within one instance group. */
-static void instance_share(const run *r, size_t count, size_t *ib, size_t *ie) {
+/* Instance group g's instances of a batch of `count` rows, [*ib, *ie): a
+ * share of the rows (replicated models), or of the whole shards (the
+ * others), so that every shard lies within one instance group. */
+static void group_share(const run *r, size_t count, int g, size_t *ib, size_t *ie) {
   if (r->model->type->replicated) {
-    pt_share(count, r->dc.instance_groups, r->dc.igroup, ib, ie);
+    pt_share(count, r->dc.instance_groups, g, ib, ie);
     return;
   }
   size_t s0, s1;
-  pt_share(shard_count(r, count), r->dc.instance_groups, r->dc.igroup, &s0, &s1);
+  pt_share(shard_count(r, count), r->dc.instance_groups, g, &s0, &s1);
   *ib = s0 * r->shard < count ? s0 * r->shard : count;
   *ie = s1 * r->shard < count ? s1 * r->shard : count;
+}
+
+/* This rank's instances of a batch of `count` rows (group_share). */
+static void instance_share(const run *r, size_t count, size_t *ib, size_t *ie) {
+  group_share(r, count, r->dc.igroup, ib, ie);
 }
 
 /* θ of this rank's instances of the batch, and their θ-gradient parts into G
@@ -391,6 +386,49 @@ static pt_status weight_gradient(run *r, size_t count, MPI_Comm comm) {
   return pt_grad_sum_reduce(r->gsum, nlocal, shard_count(r, count), comm, r->buf.grad);
 }
 
+/*
+ * Makes the θ-gradients G of a batch of `count` rows whole where the weight
+ * gradient needs them, with the step's flags (failure, interruption) summed
+ * over the ranks on the way, in one message:
+ *  - samples split among ranks: each rank holds integer parts of its
+ *    instance group's rows, summed exactly (MPI_Allreduce with zeros
+ *    elsewhere), then finished on every rank;
+ *  - otherwise each row has one owner, who finishes it; a replicated model
+ *    needs every row on every rank (pt_row_gather: half the data an
+ *    allreduce moves, the owner's bits unchanged), the other models only
+ *    their own rows, so only the flags travel.
+ * Collective. `ok`: this rank's rows are valid (finish only those).
+ */
+static void exchange_gradients(run *r, size_t count, int ok, double flags[2], MPI_Comm comm) {
+  const size_t d = r->d;
+  const pt_loss_type *loss = r->s.loss;
+  if (r->dc.sample_groups > 1) {
+    r->buf.G[count * d] = flags[0];
+    r->buf.G[count * d + 1] = flags[1];
+    MPI_Allreduce(MPI_IN_PLACE, r->buf.G, (int)(count * d + 2), MPI_DOUBLE, MPI_SUM, comm);
+    flags[0] = r->buf.G[count * d];
+    flags[1] = r->buf.G[count * d + 1];
+    if (loss->finish && flags[0] == 0.0)
+      for (size_t k = 0; k < count; k++) loss->finish(&r->lc, d, r->train->Y + r->buf.rows[k] * d, r->buf.G + k * d);
+    return;
+  }
+  size_t ib, ie;
+  instance_share(r, count, &ib, &ie);
+  if (loss->finish && ok)
+    for (size_t k = ib; k < ie; k++) loss->finish(&r->lc, d, r->train->Y + r->buf.rows[k] * d, r->buf.G + k * d);
+  if (!r->model->type->replicated) {
+    MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_DOUBLE, MPI_SUM, comm);
+    return;
+  }
+  for (int g = 0; g < r->dc.nranks; g++) { /* one sample group: rank = instance group */
+    size_t gb, ge;
+    group_share(r, count, g, &gb, &ge);
+    r->first[g] = gb * d;
+    r->first[g + 1] = ge * d;
+  }
+  pt_row_gather_run(r->gather, r->buf.G, r->first, flags, comm);
+}
+
 /* This rank's weight in the interruption flag: SIGINT counts 1, SIGTERM more
  * than all ranks' SIGINTs together, so the sum says which to report (SIGTERM,
  * a scheduler's, if any rank got it) and stays an exact small integer. */
@@ -408,22 +446,16 @@ static int interrupt_signal(const run *r, double sum) {
  * signal some rank received (the same on every rank), 0 if none: the step is
  * taken all the same, and the caller stops after it. */
 static pt_status train_step(run *r, size_t count, uint64_t epoch, pt_exact_sum *loss_sum, int *stop, MPI_Comm comm) {
-  const size_t d = r->d;
   for (size_t k = 0; k < count; k++) r->buf.ids[k] = (uint64_t)r->buf.rows[k];
   pt_model_gather(r->model, r->train, r->buf.rows, count, r->buf.X);
   if (r->perturbed) pt_perturbed_set_stream(r->perturbed, (uint64_t)r->s.seed, epoch);
   const pt_status st = batch_gradients(r, count, epoch, loss_sum);
-  /* Every row of G has one owner (or integer partial sums): the sum is exact,
-   * and every rank ends with the same G. The extra last entries count failed
-   * and signalled ranks, so that checking for errors and signals costs no
-   * message of its own. */
-  r->buf.G[count * d] = st == PT_OK ? 0.0 : 1.0;
-  r->buf.G[count * d + 1] = interrupt_weight(r);
-  MPI_Allreduce(MPI_IN_PLACE, r->buf.G, (int)(count * d + 2), MPI_DOUBLE, MPI_SUM, comm);
-  if (r->buf.G[count * d] != 0.0) return pt_dist_agree(comm, st);
-  *stop = interrupt_signal(r, r->buf.G[count * d + 1]);
-  if (r->s.loss->finish)
-    for (size_t k = 0; k < count; k++) r->s.loss->finish(&r->lc, d, r->train->Y + r->buf.rows[k] * d, r->buf.G + k * d);
+  /* the flags count failed and signalled ranks, so that checking for errors
+   * and signals costs no message of its own */
+  double flags[2] = {st == PT_OK ? 0.0 : 1.0, interrupt_weight(r)};
+  exchange_gradients(r, count, st == PT_OK, flags, comm);
+  if (flags[0] != 0.0) return pt_dist_agree(comm, st);
+  *stop = interrupt_signal(r, flags[1]);
   pt_status gst = weight_gradient(r, count, comm);
   if (gst != PT_OK)
     return pt_error(gst, "epoch %llu, step %llu: %s: the training diverged; try a lower optim.lr or a larger "
@@ -433,11 +465,7 @@ static pt_status train_step(run *r, size_t count, uint64_t epoch, pt_exact_sum *
    * on every rank, so each rank finds the same non-finite value (or none): no
    * message is needed to agree. Checked every step, before anything is
    * written, so that a run whose numbers broke never looks complete. */
-  int finite = 1;
-  for (size_t k = 0; k < r->model->nparams; k++) {
-    r->buf.grad[k] += r->s.l2 * r->model->params[k];
-    finite &= isfinite(r->buf.grad[k]) != 0;
-  }
+  const int finite = pt_optim_add_l2(r->model->nparams, r->s.l2, r->l2_weight, r->model->params, r->buf.grad);
   const char *bad = finite ? pt_optim_step(r->optim, r->model->params, r->buf.grad, lr_factor(r, r->optim->t))
                            : "the gradient";
   if (bad != NULL)
@@ -574,6 +602,25 @@ static pt_status snapshot(run *r, pt_run_state *state, const char *path, MPI_Com
   return pt_dist_agree(comm, st);
 }
 
+/* model.l2_biases = false: the L2 penalty's weight of each parameter, 0 for
+ * the model's biases and 1 for the rest (r->l2_weight). Not collective. */
+static pt_status l2_weights(run *r) {
+  if (r->s.loss->closed_form)
+    return pt_error(PT_ECONFIG, "model.l2_biases = false: loss.kind = %s penalises every coefficient, its "
+                                "intercept too (leave model.l2_biases = true)", r->s.loss->name);
+  const size_t n = r->model->nparams;
+  unsigned char *is_bias = calloc(n ? n : 1, 1);
+  r->l2_weight = malloc((n ? n : 1) * sizeof *r->l2_weight);
+  if (is_bias == NULL || r->l2_weight == NULL) {
+    free(is_bias);
+    return pt_error(PT_ENOMEM, "out of memory for the L2 weights of %zu parameters", n);
+  }
+  r->model->type->mark_biases(r->model, is_bias);
+  for (size_t k = 0; k < n; k++) r->l2_weight[k] = is_bias[k] ? 0.0 : 1.0;
+  free(is_bias);
+  return PT_OK;
+}
+
 static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
   int nranks, rank;
   MPI_Comm_size(comm, &nranks);
@@ -601,6 +648,7 @@ static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
     st = pt_error(PT_ECONFIG, "loss.kind = %s needs the true costs of the solutions (/costs); %s has none",
                   r->s.loss->name, r->train->costs == NULL ? origin : test_origin);
   if (st == PT_OK) st = pt_model_check_data(r->model, r->test, test_origin);
+  if (st == PT_OK && !r->s.l2_biases) st = l2_weights(r);
   /* the statistics become the model's, so that every prediction uses them */
   if (st == PT_OK && r->s.standardize) st = pt_model_standardize_from(r->model, r->train, origin);
   if (st == PT_OK) st = pt_model_prepare_data(r->model, r->train, origin);
@@ -654,6 +702,11 @@ static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
   if (st == PT_OK && !r->model->type->replicated)
     st = pt_grad_sum_alloc(r->model->nparams, (units + (size_t)r->dc.instance_groups - 1) /
                                                   (size_t)r->dc.instance_groups, &r->gsum);
+  if (st == PT_OK && r->model->type->replicated && r->dc.sample_groups == 1 && !r->s.loss->closed_form) {
+    r->first = malloc(((size_t)nranks + 1) * sizeof *r->first);
+    st = r->first ? pt_row_gather_alloc(nranks, 2, rows * r->d, &r->gather)
+                  : pt_error(PT_ENOMEM, "out of memory for the ranks' shares of a batch");
+  }
   return pt_dist_agree(comm, st);
 }
 
@@ -662,6 +715,9 @@ static void teardown(run *r) {
   if (r->rng) gsl_rng_free(r->rng);
   pt_perturbed_free(&r->perturbed);
   pt_grad_sum_free(&r->gsum);
+  pt_row_gather_free(&r->gather);
+  free(r->first);
+  free(r->l2_weight);
   pt_task_free(&r->task);
   pt_optim_free(&r->optim);
   pt_model_free(&r->model);
