@@ -122,18 +122,13 @@ seed = 5
 [loss]
 samples = 40
 [train]
-epochs = 8
+epochs = 24
 batch_size = 16
 seed = 2
 checkpoint_every = 1
 INI
 kgrid=(--grid loss.epsilon=0.2,0.5,1 --grid train.seed=1,2)
 timeout 300 mpirun -q -n 2 "$perturb" sweep "$tmp/k.ini" "${kgrid[@]}" --group-size 2 --out "$tmp/full" >/dev/null
-# The sweep to kill, as two groups of one rank. mpirun starts the ranks in
-# process groups of their own, so the kill goes to every process whose command
-# line names this sweep's directory (as a batch scheduler kills a job).
-timeout 300 mpirun -q -n 2 "$perturb" sweep "$tmp/k.ini" "${kgrid[@]}" --out "$tmp/cut" >"$tmp/cut1.out" 2>&1 &
-pid=$!
 # states DIR: "complete incomplete" point indices, comma-separated ("-" for none)
 states() {
   /usr/bin/python3 - "$1" <<'PY'
@@ -149,18 +144,50 @@ for path in sorted(glob.glob(os.path.join(sys.argv[1], "points", "*.h5"))):
 print(",".join(sorted(done, key=int)) or "-", ",".join(sorted(started, key=int)) or "-")
 PY
 }
-# Kill once two points are complete and another has a checkpoint but is not.
-for _ in $(seq 600); do
-  read -r done started < <(states "$tmp/cut")
-  [ "$done" != - ] && [ "$(echo "$done" | tr , '\n' | wc -l)" -ge 2 ] && [ "$started" != - ] && break
-  sleep 0.05
+# kill_midway DIR: kills the sweep writing DIR once two points are complete
+# and another has a checkpoint but is not. One interpreter polls every 20 ms
+# and kills the moment it sees that state: starting an interpreter per look
+# (0.3 s) gave the sweep time to move on between the look and the kill.
+kill_midway() {
+  /usr/bin/python3 - "$1" <<'PY'
+import glob, os, subprocess, sys, time
+import h5py
+d = sys.argv[1]
+deadline = time.monotonic() + 120
+while time.monotonic() < deadline:
+    done = started = 0
+    for path in glob.glob(os.path.join(d, "points", "*.h5")):
+        try:
+            with h5py.File(path, "r") as f:
+                if int(f.attrs["complete"]):
+                    done += 1
+                else:
+                    started += 1
+        except Exception:
+            pass  # being written or replaced
+    if done >= 2 and started >= 1:
+        break
+    time.sleep(0.02)
+subprocess.run(["pkill", "-9", "-f", "--", "--out " + d])
+PY
+}
+# The sweep to kill, as two groups of one rank. mpirun starts the ranks in
+# process groups of their own, so the kill goes to every process whose command
+# line names this sweep's directory (as a batch scheduler kills a job).
+# If the kill still lands after the state moved on, the experiment is
+# repeated in a new directory, at most three times.
+for attempt in 1 2 3; do
+  cut="$tmp/cut$attempt"
+  timeout 300 mpirun -q -n 2 "$perturb" sweep "$tmp/k.ini" "${kgrid[@]}" --out "$cut" >"$tmp/cut1.out" 2>&1 &
+  pid=$!
+  kill_midway "$cut"
+  wait "$pid" 2>/dev/null || true
+  sleep 0.5
+  if pgrep -f -- "--out $cut" >/dev/null; then fail "processes survived the kill"; exit 1; fi
+  read -r done started < <(states "$cut")
+  echo "attempt $attempt: killed with points complete: $done; with a checkpoint, not complete: $started"
+  [ "$done" != - ] && [ "$started" != - ] && break
 done
-pkill -9 -f -- "--out $tmp/cut" || true
-wait "$pid" 2>/dev/null || true
-sleep 0.5
-if pgrep -f -- "--out $tmp/cut" >/dev/null; then fail "processes survived the kill"; exit 1; fi
-read -r done started < <(states "$tmp/cut")
-echo "killed: points complete: $done; points with a checkpoint, not complete: $started"
 if [ "$done" = - ] || [ "$started" = - ]; then
   fail "the kill did not land between points (complete: $done, started: $started)"
 else
@@ -168,11 +195,11 @@ else
 fi
 fingerprint() { # the complete points' checksums and modification times
   for i in ${done//,/ }; do
-    [ "$i" = - ] || echo "$i $(md5sum <"$tmp/cut/points/$i.h5") $(stat -c %y "$tmp/cut/points/$i.h5")"
+    [ "$i" = - ] || echo "$i $(md5sum <"$cut/points/$i.h5") $(stat -c %y "$cut/points/$i.h5")"
   done
 }
 fingerprint >"$tmp/before"
-timeout 300 mpirun -q -n 2 "$perturb" sweep "$tmp/k.ini" "${kgrid[@]}" --out "$tmp/cut" >"$tmp/cut2.out"
+timeout 300 mpirun -q -n 2 "$perturb" sweep "$tmp/k.ini" "${kgrid[@]}" --out "$cut" >"$tmp/cut2.out"
 ndone=$(echo "$done" | tr , '\n' | grep -c '[0-9]' || true)
 nstarted=$(echo "$started" | tr , '\n' | grep -c '[0-9]' || true)
 if head -1 "$tmp/cut2.out" | grep -q "$nstarted to resume, $ndone done earlier"; then
@@ -190,16 +217,16 @@ else
 fi
 identical=0
 for i in 0 1 2 3 4 5; do
-  if out=$(/usr/bin/python3 "$here/compare_runs.py" "$tmp/full/points/$i.h5" "$tmp/cut/points/$i.h5" 2>&1); then
+  if out=$(/usr/bin/python3 "$here/compare_runs.py" "$tmp/full/points/$i.h5" "$cut/points/$i.h5" 2>&1); then
     identical=$((identical + 1))
   else
     fail "point $i after the restart differs from the uninterrupted sweep: $out"
   fi
 done
 [ "$identical" -eq 6 ] && pass "all 6 points identical to the uninterrupted sweep (2 ranks as one group of 2)"
-if out=$(check_sweep "$tmp/cut" loss.epsilon=0.2,0.5,1 train.seed=1,2 2>&1); then pass "$out"; else
+if out=$(check_sweep "$cut" loss.epsilon=0.2,0.5,1 train.seed=1,2 2>&1); then pass "$out"; else
   fail "sweep.h5 after the restart: $out"; fi
-if ls "$tmp/cut" "$tmp/cut/points" | grep -q '\.tmp\.\|\.probe\.'; then fail "temporaries left behind"; else
+if ls "$cut" "$cut/points" | grep -q '\.tmp\.\|\.probe\.'; then fail "temporaries left behind"; else
   pass "no temporaries left behind"; fi
 
 # ---- 3. bad input -------------------------------------------------------------------
