@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""grid_cost.py OUT GRID [--ranks R] [section.key=value ...]: estimates the cost of running
+"""grid_cost.py OUT GRID [--ranks R] [--factor F] [section.key=value ...]: estimates the cost of running
 the label-ranking reproduction with another grid file GRID (and overrides such
 as loss.samples=10 train.epochs=50), from the point times measured in a
 finished run OUT of scripts/label_ranking.sh.
@@ -13,7 +13,9 @@ data loading and file writes and the idle tail of the sweep; without
 times.txt, the sum of the points' training seconds. Scaling the start-up
 with the training makes the estimate err on the high side. Prints a
 table per method and the total in core-hours, with the wall time it means on
-64 and 256 cores at full use. Needs Debian's python3-h5py (/usr/bin/python3).
+64 and 256 cores at full use. --factor F multiplies every setting's cost by F: what
+the measured run cannot tell, such as the mean cost of wider mlps over the measured
+widths (docs/label_ranking.md measures it). Needs Debian's python3-h5py (/usr/bin/python3).
 """
 import configparser
 import os
@@ -21,7 +23,7 @@ import sys
 
 import h5py
 
-SAMPLED = ("fy", "perturbed_squared")  # cost proportional to M
+SAMPLED = ("fy", "perturbed_squared", "fy_mlp", "perturbed_squared_mlp")  # cost proportional to M
 SOLVED = ("ridge",)                    # no epochs
 
 
@@ -67,7 +69,7 @@ def sweep_seconds(out):
         return {w[0]: float(w[1]) for w in (line.split() for line in f) if len(w) >= 2}
 
 
-def main(out, grid_path, ranks, overrides):
+def main(out, grid_path, ranks, factor, overrides):
     new = grid_settings(grid_path)
     walls = sweep_seconds(out)
     values = dict(o.split("=", 1) for o in overrides)
@@ -83,7 +85,7 @@ def main(out, grid_path, ranks, overrides):
         seconds, settings, epochs, samples = measured(path)
         if method in walls:
             seconds = max(seconds, walls[method] * ranks)
-        scale = 1.0
+        scale = factor
         if method not in SOLVED:
             scale *= int(values.get("train.epochs", epochs)) / epochs
         if method in SAMPLED:
@@ -98,14 +100,24 @@ def main(out, grid_path, ranks, overrides):
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    ranks = 2
-    if "--ranks" in args:
-        i = args.index("--ranks")
-        ranks = int(args[i + 1])
-        del args[i:i + 2]
+    ranks, factor = 2, 1.0
+    for option in ("--ranks", "--factor"):
+        if option in args:
+            i = args.index(option)
+            try:
+                value = float(args[i + 1])
+            except (IndexError, ValueError):
+                sys.exit(f"grid_cost.py: {option} expects a positive number")
+            if not value > 0:
+                sys.exit(f"grid_cost.py: {option} expects a positive number (got {args[i + 1]})")
+            if option == "--ranks":
+                ranks = int(value)
+            else:
+                factor = value
+            del args[i:i + 2]
     if len(args) < 2:
-        sys.exit("usage: grid_cost.py OUT GRID [--ranks R] [section.key=value ...]")
+        sys.exit("usage: grid_cost.py OUT GRID [--ranks R] [--factor F] [section.key=value ...]")
     for path in (args[0], args[1]):
         if not os.path.exists(path):
             sys.exit(f"grid_cost.py: no such file or directory: {path}")
-    main(args[0], args[1], ranks, args[2:])
+    main(args[0], args[1], ranks, factor, args[2:])

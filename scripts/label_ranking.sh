@@ -10,7 +10,8 @@
 #                            [--set section.key=value ...]
 #
 #   --grid FILE     hyperparameter grid, one line per method
-#                   (default experiments/label_ranking/default.grid)
+#                   (default experiments/label_ranking/default.grid, the affine
+#                   model; mlp.grid: FY, perturbed squared and squared with an mlp)
 #   --np P          MPI ranks (default 2); --group-size G ranks per point (default 1)
 #   --out DIR       where the sweeps and results go (default out/label_ranking)
 #   --datasets      a subset of the datasets (default: every CSV in the data directory)
@@ -104,13 +105,18 @@ while read -r method axes; do
   if [ -n "$methods" ] && [[ ",$methods," != *",$method,"* ]]; then continue; fi
   ran=$((ran + 1))
   grid_args=(--grid "data.dataset=$datasets" --grid "data.fold=$fold_values" --grid "data.inner_fold=$inner_values")
-  for axis in $axes; do grid_args+=(--grid "$axis"); done
+  # the method's name is its loss unless an axis says otherwise (fy_mlp: loss.kind=fy model.kind=mlp ...)
+  loss=(loss.kind="$method")
+  for axis in $axes; do
+    case $axis in loss.kind=*) loss=() ;; esac
+    grid_args+=(--grid "$axis")
+  done
   echo "== $method: $(echo "$datasets" | tr , '\n' | wc -l) datasets x $folds folds x $((inner + 1)) fits x grid: $axes"
   [ -d "$out/$method" ] && echo "== $method: continuing the earlier attempt in $out/$method (its finished points are kept)"
   end_attempt "$method"  # an earlier attempt killed before it could
   echo "started $(date +%s.%N)" >> "$out/$method.seconds"
   status=0
-  mpirun "${mpirun_args[@]}" "$perturb" sweep "$base" "loss.kind=$method" "${overrides[@]}" "${grid_args[@]}" \
+  mpirun "${mpirun_args[@]}" "$perturb" sweep "$base" "${loss[@]}" "${overrides[@]}" "${grid_args[@]}" \
     --group-size "$group" --out "$out/$method" < /dev/null > "$out/$method.log" 2>&1 || status=$?
   end_attempt "$method" "$(date +%s.%N)"
   if [ "$status" -ne 0 ]; then

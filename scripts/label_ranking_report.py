@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """label_ranking_report.py OUT: the label-ranking results (the paper's Fig. 3)
 from the sweeps OUT/<method>/sweep.h5 (method: fy, perturbed_squared, squared,
-blackbox, ridge; a missing one is skipped with a note).
+blackbox, ridge with the affine model, default.grid; a missing one is skipped
+with a note; fy_mlp, perturbed_squared_mlp, squared_mlp with the mlp,
+mlp.grid), beside the random forest and k-NN of OUT/baselines.csv
+(scripts/label_ranking_baselines.py) when it is there.
 
 Protocol (nested cross-validation): for each method, dataset and outer fold
 (data.fold), every hyperparameter setting (the values of every grid axis other
@@ -17,7 +20,9 @@ PERTURB_LABEL_RANKING_DIR (the dataset CSVs, for n and d in the timing table).
 
 Outputs in OUT: label_ranking.csv (one row per dataset and method),
 label_ranking.md (table, shares, checks, timing) and fig3.png (FY against the
-other methods, one point per dataset). The shares and checks are also printed.
+other methods, one point per dataset); with the mlp sweeps, fig3_mlp.png (FY
+with the mlp against FY with the affine model and against the better of the
+random forest and k-NN). The shares and checks are also printed.
 Exit status 0 even when a check fails; 1 when OUT holds no sweep.h5 or a
 summary lacks a required axis. Needs Debian's python3-h5py and
 python3-matplotlib: run it with /usr/bin/python3."""
@@ -36,10 +41,20 @@ import numpy as np  # noqa: E402
 
 import sweep_summary  # noqa: E402  (scripts/sweep_summary.py)
 
-METHODS = ["fy", "perturbed_squared", "squared", "blackbox", "ridge"]
+AFFINE = ["fy", "perturbed_squared", "squared", "blackbox", "ridge"]
+MLP = ["fy_mlp", "perturbed_squared_mlp", "squared_mlp"]
+METHODS = AFFINE + MLP
 TRAINED = ["fy", "perturbed_squared", "squared", "blackbox"]
+BASELINES = ["rf", "knn"]  # OUT/baselines.csv
+BEST_BASELINE = "best_rf_knn"
 LABELS = {"fy": "perturbed FY", "perturbed_squared": "perturbed squared",
-          "squared": "squared", "blackbox": "blackbox", "ridge": "ridge"}
+          "squared": "squared", "blackbox": "blackbox", "ridge": "ridge",
+          "fy_mlp": "FY, mlp", "perturbed_squared_mlp": "perturbed squared, mlp",
+          "squared_mlp": "squared, mlp", "rf": "random forest", "knn": "k-NN",
+          BEST_BASELINE: "best of RF / k-NN"}
+# issue #12: FY with the mlp at or above the best of RF / k-NN on >= 15 of 21
+# datasets, and at or above FY with the affine model on >= 19 of 21
+MLP_OVER_BASELINES, MLP_OVER_AFFINE = 15, 19
 DATASET, FOLD, INNER = "data.dataset", "data.fold", "data.inner_fold"
 REQUIRED_AXES = (DATASET, FOLD, INNER)
 REFIT = -1
@@ -137,12 +152,15 @@ def fold_statistics(scores, chosen, missing, folds, settings, axes, seconds):
 
 
 def collect(out):
-    """{method: {dataset: statistics}} and notes on what was skipped."""
+    """{method: {dataset: statistics}} and notes on what was skipped (the mlp
+    methods only when some mlp sweep is there: an affine-only run is whole)."""
     results, notes = {}, []
+    any_mlp = any(os.path.exists(os.path.join(out, m, "sweep.h5")) for m in MLP)
     for method in METHODS:
         path = os.path.join(out, method, "sweep.h5")
         if not os.path.exists(path):
-            notes.append(f"{method}: no {path}, skipped")
+            if method in AFFINE or any_mlp:
+                notes.append(f"{method}: no {path}, skipped")
             continue
         summary = read_summary(path)
         if summary is None:
@@ -152,7 +170,36 @@ def collect(out):
             notes.append(f"{method}: sweep not complete (NaN points make folds missing)")
         datasets = unique_in_order(summary["cols"][DATASET])
         results[method] = {d: evaluate_dataset(summary, d) for d in datasets}
+    results.update(read_baselines(out, notes))
     return results, notes
+
+
+def read_baselines(out, notes):
+    """{rf, knn, best_rf_knn: {dataset: statistics}} from OUT/baselines.csv
+    (one row per dataset, method and outer fold), or {} if it is not there.
+    The best of the two is chosen per dataset by the mean over folds, as the
+    comparison of issue #12 states it."""
+    path = os.path.join(out, "baselines.csv")
+    if not os.path.exists(path):
+        return {}
+    scores = collections.defaultdict(dict)  # (method, dataset) -> {fold: spearman}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            if row.get("method") in BASELINES:
+                scores[(row["method"], row["dataset"])][int(row["fold"])] = float(row["spearman"])
+    found = {}
+    for (method, dataset), by_fold in scores.items():
+        folds = sorted(by_fold)
+        found.setdefault(method, {})[dataset] = fold_statistics(by_fold, {}, {}, folds, [], [], math.nan)
+    if not found:
+        notes.append(f"{path}: no rows of {', '.join(BASELINES)}")
+        return {}
+    best = {}
+    for dataset in sorted({d for per in found.values() for d in per}):
+        candidates = [found[m][dataset] for m in BASELINES if dataset in found.get(m, {})]
+        best[dataset] = max(candidates, key=lambda st: st["mean"])
+    found[BEST_BASELINE] = best
+    return found
 
 
 def fmt_seconds(seconds):
@@ -244,7 +291,7 @@ def shares_section(results):
     lines = ["## Shares of datasets where perturbed FY wins", "",
              "(the paper reports 76% better and 90% better or within 5% for its comparison)", "",
              "| FY against | datasets | FY better | FY better or within 5% |", "|---|---:|---:|---:|"]
-    for method in METHODS[1:]:
+    for method in AFFINE[1:]:
         if method not in results or "fy" not in results:
             lines.append(f"| {LABELS[method]} | – | – | – |")
             continue
@@ -253,6 +300,31 @@ def shares_section(results):
         lines.append(f"| {LABELS[method]} | {n} | {len(better)} ({percent(len(better), n)}) | "
                      f"{len(within)} ({percent(len(within), n)}) |")
     return lines
+
+
+def at_or_above(results, method, other):
+    """Datasets where both have a mean: (compared, method >= other)."""
+    compared, above = [], []
+    for dataset in all_datasets(results):
+        a, b = mean_of(results, method, dataset), mean_of(results, other, dataset)
+        if math.isnan(a) or math.isnan(b):
+            continue
+        compared.append(dataset)
+        if a >= b:
+            above.append(dataset)
+    return compared, above
+
+
+def check_mlp(results, other, needed):
+    if "fy_mlp" not in results or other not in results:
+        return None
+    compared, above = at_or_above(results, "fy_mlp", other)
+    n = len(compared)
+    need = needed if n == PAPER_DATASETS else math.ceil(needed * n / PAPER_DATASETS)
+    verdict = "PASS" if n and len(above) >= need else "FAIL"
+    below = [d for d in compared if d not in above]
+    return (f"- {verdict}: FY with the mlp at or above {LABELS[other]} on {len(above)}/{n} datasets "
+            f"(need >= {need}; below on: {', '.join(below) or 'none'})")
 
 
 def check_squared(results):
@@ -291,7 +363,8 @@ def check_ridge(results):
 
 
 def checks_section(results):
-    return ["## Checks", "", check_squared(results), check_ridge(results)]
+    mlp = [check_mlp(results, BEST_BASELINE, MLP_OVER_BASELINES), check_mlp(results, "fy", MLP_OVER_AFFINE)]
+    return ["## Checks", "", check_squared(results), check_ridge(results)] + [c for c in mlp if c]
 
 
 def dataset_shape(dataset):
@@ -319,7 +392,8 @@ def read_times(out):
 
 
 def timing_section(out, results):
-    per_dataset = {d: sum(results[m][d]["seconds"] for m in results if d in results[m])
+    trained = [m for m in results if m in METHODS]
+    per_dataset = {d: sum(results[m][d]["seconds"] for m in trained if d in results[m])
                    for d in all_datasets(results)}
     total = sum(per_dataset.values())
     lines = ["## Time", "", "Sum of the points' wall seconds over all methods, per dataset:", "",
@@ -330,7 +404,7 @@ def timing_section(out, results):
     lines.append(f"| total | {fmt_seconds(total)} | 100% | | |")
     lines += ["", "| method | points' seconds | sweep wall seconds (times.txt) |", "|---|---:|---:|"]
     times = dict(read_times(out))
-    for method in unique_in_order(list(results) + list(times)):
+    for method in unique_in_order(trained + list(times)):
         point_seconds = sum(st["seconds"] for st in results.get(method, {}).values())
         wall = fmt_seconds(times[method]) if method in times else ""
         lines.append(f"| {method} | {fmt_seconds(point_seconds)} | {wall} |")
@@ -346,6 +420,9 @@ def write_markdown(out, results, notes):
     lines += table_section(results) + [""] + shares + [""] + checks + [""] + timing_section(out, results)
     lines += ["", "Plots: fig3.png (left: FY against squared, blackbox and ridge; "
               "right: perturbed squared against FY and blackbox; one point per dataset)."]
+    if "fy_mlp" in results:
+        lines += ["fig3_mlp.png: FY with the mlp against FY with the affine model (left) and against "
+                  "the best of the random forest and k-NN (right)."]
     with open(os.path.join(out, "label_ranking.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(shares + [""] + checks))
@@ -353,7 +430,7 @@ def write_markdown(out, results, notes):
 
 def scatter_panel(ax, results, y_method, x_methods, title):
     """y_method's mean against each x method's, one point per dataset; returns all values."""
-    markers = {"fy": "o", "squared": "s", "blackbox": "^", "ridge": "D"}
+    markers = {"fy": "o", "squared": "s", "blackbox": "^", "ridge": "D", BEST_BASELINE: "v"}
     plotted = []
     for method in x_methods:
         pairs = [(mean_of(results, method, d), mean_of(results, y_method, d), d)
@@ -406,6 +483,18 @@ def plot_fig3(out, results):
     plt.close(fig)
 
 
+def plot_fig3_mlp(out, results):
+    """FY with the mlp against FY affine and against the best of RF / k-NN."""
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.5))
+    panels = [("fy", "points above the diagonal: the mlp better"),
+              (BEST_BASELINE, "points above the diagonal: FY with the mlp better")]
+    for ax, (other, title) in zip(axes, panels):
+        finish_panel(ax, scatter_panel(ax, results, "fy_mlp", [other] if other in results else [], title))
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "fig3_mlp.png"), dpi=100)
+    plt.close(fig)
+
+
 def main(out):
     if not os.path.isdir(out):
         fail(f"{out}: no such directory")
@@ -419,7 +508,11 @@ def main(out):
     write_csv(out, results)
     write_markdown(out, results, notes)
     plot_fig3(out, results)
-    print(f"{PROG}: {', '.join(results)} -> {out}/label_ranking.csv, label_ranking.md, fig3.png")
+    outputs = "label_ranking.csv, label_ranking.md, fig3.png"
+    if "fy_mlp" in results:
+        plot_fig3_mlp(out, results)
+        outputs += ", fig3_mlp.png"
+    print(f"{PROG}: {', '.join(results)} -> {out}/{outputs}")
 
 
 if __name__ == "__main__":
