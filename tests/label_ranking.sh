@@ -28,20 +28,7 @@ export PERTURB=$perturb
 
 # Two datasets: ranks of W x + noise, 4 and 5 labels, 3 features.
 mkdir -p "$tmp/data"
-/usr/bin/python3 - "$tmp/data" <<'PY'
-import sys
-import numpy as np
-rng = np.random.default_rng(7)
-for name, n, d in (("toy_a", 90, 4), ("toy_b", 120, 5)):
-    W = rng.normal(size=(d, 3))
-    X = rng.normal(size=(n, 3))
-    scores = X @ W.T + 0.5 * rng.normal(size=(n, d))
-    ranks = (-scores).argsort(axis=1).argsort(axis=1) + 1  # 1 = top
-    with open(f"{sys.argv[1]}/{name}.csv", "w") as f:
-        f.write(",".join([f"f{j+1}" for j in range(3)] + [f"r{j+1}" for j in range(d)]) + "\n")
-        for x, r in zip(X, ranks):
-            f.write(",".join([f"{v:.6f}" for v in x] + [str(v) for v in r]) + "\n")
-PY
+/usr/bin/python3 "$top/tests/toy_ranking.py" "$tmp/data" --seed 7 --noise 0.5 toy_a:90:4 toy_b:120:5
 cat > "$tmp/tiny.grid" <<'EOF'
 # test grid: two settings where there is something to choose
 fy        loss.epsilon=1 optim.lr=0.03,1

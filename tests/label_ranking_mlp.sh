@@ -20,21 +20,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$(dirname "$0")/checks.sh"
 export PERTURB=$perturb
 
+# Two datasets: ranks of |W x| + noise (not affine in x), 4 and 3 labels, 3 features.
 mkdir -p "$tmp/data"
-/usr/bin/python3 - "$tmp/data" <<'PY'
-import sys
-import numpy as np
-rng = np.random.default_rng(11)
-for name, n, d in (("toy_a", 90, 4), ("toy_b", 100, 3)):
-    W = rng.normal(size=(d, 3))
-    X = rng.normal(size=(n, 3))
-    scores = np.abs(X @ W.T) + 0.2 * rng.normal(size=(n, d))  # |.|: not affine in x
-    ranks = (-scores).argsort(axis=1).argsort(axis=1) + 1  # 1 = top
-    with open(f"{sys.argv[1]}/{name}.csv", "w") as f:
-        f.write(",".join([f"f{j+1}" for j in range(3)] + [f"r{j+1}" for j in range(d)]) + "\n")
-        for x, r in zip(X, ranks):
-            f.write(",".join([f"{v:.6f}" for v in x] + [str(v) for v in r]) + "\n")
-PY
+/usr/bin/python3 "$top/tests/toy_ranking.py" "$tmp/data" --seed 11 --noise 0.2 --abs toy_a:90:4 toy_b:100:3
 export PERTURB_LABEL_RANKING_DIR=$tmp/data
 
 # 1. the baselines, on 3 outer x 5 inner folds (as label_ranking.sh --folds 3 below)
