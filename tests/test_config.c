@@ -96,6 +96,7 @@ static const expected_key expected[] = {
   {"data", "inner_fold", PT_CONFIG_INT, "0", -1, 999, 0, NULL},
   {"data", "split_seed", PT_CONFIG_INT, "0", 0, 4611686018427387904.0, 0, NULL},
   {"data", "standardize", PT_CONFIG_BOOL, "false", 0, 0, 0, NULL},
+  {"data", "quantile", PT_CONFIG_BOOL, "false", 0, 0, 0, NULL},
   {"synthetic", "kind", PT_CONFIG_CHOICE, "per_label", 0, 0, 0, "per_label|affine|shortest_path|warcraft"},
   {"synthetic", "n", PT_CONFIG_INT, "2000", 2, 100000000, 0, NULL},
   {"synthetic", "labels", PT_CONFIG_INT, "100", 2, 100000, 0, NULL},

@@ -6,7 +6,8 @@
  *    and a message naming that rank;
  *  - a model's standardisation goes through the run file (/model and
  *    /checkpoint) and back through pt_runfile_read_model, which applies it
- *    with pt_model_prepare_data; a model without one reads back without. */
+ *    with pt_model_prepare_data; a model without one reads back without;
+ *  - so does a quantile transform (data.quantile) before a standardisation. */
 #define _POSIX_C_SOURCE 200809L
 #include <mpi.h>
 #include <stdio.h>
@@ -72,6 +73,16 @@ static pt_dataset *scaled_data(void) {
   return ds;
 }
 
+/* Writes a complete run file of model m (and its optimiser o) to `path`,
+ * then reads its model back into *back. */
+static void write_then_read(const char *path, pt_model *m, pt_optim *o, pt_model **back) {
+  char ini[] = "[train]\nepochs = 1\n";
+  pt_run_state s = {.config_ini = ini, .nranks = 1, .instance_groups = 1, .sample_groups = 1, .complete = 1,
+                    .epoch = 1, .model = m, .optim = o};
+  CHECK_OK(pt_runfile_write(path, &s));
+  CHECK_OK(pt_runfile_read_model(path, back));
+}
+
 static void test_runfile_standardization(const char *dir) {
   if (rank != 0) return;
   pt_model *m = NULL, *back = NULL, *plain = NULL;
@@ -86,11 +97,7 @@ static void test_runfile_standardization(const char *dir) {
   CHECK_OK(pt_model_standardize_from(m, ds, "scaled data"));
   char path[512];
   snprintf(path, sizeof path, "%s/run.h5", dir);
-  char ini[] = "[train]\nepochs = 1\n";
-  pt_run_state s = {.config_ini = ini, .nranks = 1, .instance_groups = 1, .sample_groups = 1, .complete = 1,
-                    .epoch = 1, .model = m, .optim = o};
-  CHECK_OK(pt_runfile_write(path, &s));
-  CHECK_OK(pt_runfile_read_model(path, &back));
+  write_then_read(path, m, o, &back);
   CHECK(back && back->x_mean && back->x_sd && memcmp(back->x_mean, m->x_mean, m->p * sizeof(double)) == 0 &&
             memcmp(back->x_sd, m->x_sd, m->p * sizeof(double)) == 0,
         "x_mean and x_sd read back bitwise from /model");
@@ -111,8 +118,7 @@ static void test_runfile_standardization(const char *dir) {
   free(m->x_mean);
   free(m->x_sd);
   m->x_mean = m->x_sd = NULL;
-  CHECK_OK(pt_runfile_write(path, &s));
-  CHECK_OK(pt_runfile_read_model(path, &plain));
+  write_then_read(path, m, o, &plain);
   CHECK(plain && plain->x_mean == NULL && plain->x_sd == NULL, "a model without standardisation reads back without");
   unlink(path);
 done:
@@ -121,6 +127,46 @@ done:
   pt_model_free(&m);
   pt_model_free(&back);
   pt_model_free(&plain);
+  pt_optim_free(&o);
+}
+
+static void test_runfile_quantiles(const char *dir) {
+  if (rank != 0) return;
+  pt_model *m = NULL, *back = NULL;
+  pt_optim *o = NULL;
+  pt_dataset *ds = scaled_data(), *a = NULL, *b = NULL;
+  const pt_model_shape shape = {.d = 3, .p = 2};
+  const pt_model_settings settings = {0};
+  CHECK_OK(pt_model_alloc(&pt_model_affine, &shape, &settings, "test", &m));
+  CHECK_OK(pt_optim_alloc(PT_OPTIM_ADAM, m->nparams, 0.1, 0.0, 0.9, 0.999, 1e-8, &o));
+  if (m == NULL || o == NULL || ds == NULL) goto done;
+  CHECK_OK(pt_model_quantile_from(m, ds, "scaled data"));
+  CHECK_OK(pt_model_standardize_from(m, ds, "scaled data"));
+  char path[512];
+  snprintf(path, sizeof path, "%s/run_q.h5", dir);
+  write_then_read(path, m, o, &back);
+  CHECK(back && back->x_quantiles && back->n_quantiles == m->n_quantiles &&
+            memcmp(back->x_quantiles, m->x_quantiles, m->p * m->n_quantiles * sizeof(double)) == 0,
+        "x_quantiles (%zu knots per feature) read back bitwise from /model", m->n_quantiles);
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  CHECK(f >= 0 && H5Lexists(f, "checkpoint/x_quantiles", H5P_DEFAULT) > 0, "/checkpoint holds x_quantiles");
+  if (f >= 0) H5Fclose(f);
+  const size_t all[5] = {0, 1, 2, 3, 4};
+  CHECK_OK(pt_dataset_subset(ds, all, 5, &a));
+  CHECK_OK(pt_dataset_subset(ds, all, 5, &b));
+  if (back && a && b) {
+    CHECK_OK(pt_model_prepare_data(m, a, "a"));
+    CHECK_OK(pt_model_prepare_data(back, b, "b"));
+    CHECK(memcmp(a->X, b->X, ds->n * ds->p * sizeof(double)) == 0,
+          "the model read back prepares data bitwise as the one written");
+  }
+  unlink(path);
+done:
+  pt_dataset_free(&ds);
+  pt_dataset_free(&a);
+  pt_dataset_free(&b);
+  pt_model_free(&m);
+  pt_model_free(&back);
   pt_optim_free(&o);
 }
 
@@ -134,6 +180,7 @@ int main(int argc, char **argv) {
   test_hash();
   test_check_same();
   if (dir[0] != '\0' || rank != 0) test_runfile_standardization(dir);
+  if (dir[0] != '\0' || rank != 0) test_runfile_quantiles(dir);
   if (rank == 0 && dir[0] != '\0') rmdir(dir);
 
   int total = 0;

@@ -145,6 +145,27 @@ if mpi 2 train "$C" data.train="$tmp/pl_scaled.h5" model.kind=linear_scorer --ou
 else
   fail "train or eval RUN.h5 (per-label)"
 fi
+# a quantile-transformed run (data.quantile): the knots are stored in /model
+# and eval applies them, then the standardisation, on its own split and on a file
+if mpi 2 train "$C" data.dataset=scaled data.csv_dir="$tmp/csv" data.folds=5 data.fold=2 data.quantile=true \
+  --out "$tmp/qcv.h5" >/dev/null && json=$(mpi 3 eval "$tmp/qcv.h5" --json); then
+  same_metrics "eval RUN.h5 of a quantile-transformed run (CSV, 5 folds, 3 ranks) = the run's metrics" "$tmp/qcv.h5" "$json"
+else
+  fail "train or eval RUN.h5 (CSV, data.quantile)"
+fi
+if mpi 2 train "$C" data.train="$tmp/train.h5" data.test="$tmp/test.h5" data.quantile=true --out "$tmp/q.h5" \
+  >/dev/null && json=$(mpi 2 eval "$tmp/q.h5" "$tmp/test.h5" --json); then
+  same_metrics "eval RUN.h5 TEST.h5 of a quantile-transformed run = the run's test metrics" "$tmp/q.h5" "$json" test-only
+else
+  fail "train or eval RUN.h5 TEST.h5 (data.quantile)"
+fi
+if $py -c "
+import h5py, sys
+g = h5py.File(sys.argv[1])['model']
+q = g['x_quantiles'][...] if 'x_quantiles' in g else None
+sys.exit(0 if q is not None and q.ndim == 2 and q.shape[1] >= 2 and (q[:, 1:] >= q[:, :-1]).all() and 'x_mean' in g else 1)" \
+  "$tmp/q.h5" 2>/dev/null; then pass "/model holds x_quantiles (p x K, non-decreasing) and x_mean"
+else fail "/model holds x_quantiles (p x K, non-decreasing) and x_mean"; fi
 # a run on raw features has no statistics (as older files): eval still works
 if mpi 2 train "$C" data.train="$tmp/train.h5" data.test="$tmp/test.h5" data.standardize=false --out "$tmp/raw.h5" \
   >/dev/null && json=$(mpi 2 eval "$tmp/raw.h5" "$tmp/test.h5" --json); then

@@ -45,6 +45,9 @@
     "seed of the train/test split and of the fold assignment")                                                 \
   X("data", "standardize", PT_CONFIG_BOOL, "false", 0, 0, 0, NULL,                                             \
     "standardise each feature with the mean and deviation of the training part")                               \
+  X("data", "quantile", PT_CONFIG_BOOL, "false", 0, 0, 0, NULL,                                                \
+    "map each feature to the normal score of its quantile among the training part's values (up to 1000 knots), " \
+    "before any standardisation")                                                                              \
   X("synthetic", "kind", PT_CONFIG_CHOICE, "per_label", 0, 0, 0, "per_label|affine|shortest_path|warcraft",     \
     "generator: ranking per_label (theta_ij = <x_ij, w0>) or affine (theta_i = W0 x_i); shortest_path (the "     \
     "grid benchmark) or warcraft (terrain maps as images)")                                                     \

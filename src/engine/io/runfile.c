@@ -68,8 +68,10 @@ static pt_status write_metrics(hid_t file, const pt_run_state *s, const char *pa
   return PT_OK;
 }
 
-/* The model's standardisation, if it has one, into group g. */
+/* The model's quantile transform and standardisation, those it has, into
+ * group g. */
 static pt_status write_standardization(hid_t g, const pt_model *m, const char *path) {
+  if (m->x_quantiles) PT_TRY(pt_h5_write_doubles(g, "x_quantiles", m->x_quantiles, m->p, m->n_quantiles, path));
   if (m->x_mean == NULL) return PT_OK;
   PT_TRY(pt_h5_write_doubles(g, "x_mean", m->x_mean, m->p, 0, path));
   return pt_h5_write_doubles(g, "x_sd", m->x_sd, m->p, 0, path);
@@ -151,10 +153,29 @@ static hssize_t stored_count(hid_t g, const char *name) {
   return n;
 }
 
+/* The quantile transform of group g into m, if g has one (x_quantiles,
+ * p × K). */
+static pt_status read_quantiles(hid_t g, const char *path, pt_model *m) {
+  if (H5Lexists(g, "x_quantiles", H5P_DEFAULT) <= 0) return PT_OK;
+  const hssize_t count = stored_count(g, "x_quantiles");
+  if (count < 2 || (size_t)count % m->p != 0)
+    return pt_error(PT_EFORMAT, "%s: /model/x_quantiles holds %lld values, not p = %zu features times 2 or more knots",
+                    path, (long long)count, m->p);
+  const size_t K = (size_t)count / m->p;
+  double *knots = malloc((size_t)count * sizeof *knots);
+  pt_status st = knots ? pt_h5_read_doubles(g, "x_quantiles", knots, (size_t)count, path)
+                       : pt_error(PT_ENOMEM, "%s: out of memory", path);
+  if (st == PT_OK && pt_model_set_quantiles(m, knots, K) != PT_OK)
+    st = pt_error(PT_EFORMAT, "%s: /model/x_quantiles: %s", path, pt_last_error());
+  free(knots);
+  return st;
+}
+
 /* The parameters of /model (group g) into m, whose shape the caller made,
- * and its standardisation when it has one. */
+ * and its quantile transform and standardisation, those it has. */
 static pt_status read_model_values(hid_t g, const char *path, pt_model *m) {
   PT_TRY(pt_h5_read_doubles(g, "params", m->params, m->nparams, path));
+  PT_TRY(read_quantiles(g, path, m));
   /* older files and runs on raw features have no x_mean: no standardisation */
   if (H5Lexists(g, "x_mean", H5P_DEFAULT) <= 0) return PT_OK;
   double *stats = malloc(2 * m->p * sizeof *stats);

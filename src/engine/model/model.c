@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "model/quantile.h"
 
 
 #define PT_MODEL_ENTRY(name) &pt_model_##name,
@@ -145,6 +146,7 @@ void pt_model_free(pt_model **m) {
   if ((*m)->type->release) (*m)->type->release(*m);
   free((*m)->x_mean);
   free((*m)->x_sd);
+  free((*m)->x_quantiles);
   free((*m)->out_sum);
   free((*m)->params);
   free(*m);
@@ -246,19 +248,69 @@ pt_status pt_model_set_standardization(pt_model *m, const double *mean, const do
   return PT_OK;
 }
 
+pt_status pt_model_set_quantiles(pt_model *m, const double *knots, size_t K) {
+  if (K < 2) return pt_error(PT_EINVAL, "a quantile transform with K = %zu knots per feature (want at least 2)", K);
+  for (size_t j = 0; j < m->p; j++)
+    for (size_t k = 0; k < K; k++) {
+      const double q = knots[j * K + k];
+      if (!isfinite(q) || (k > 0 && q < knots[j * K + k - 1]))
+        return pt_error(PT_EINVAL, "feature %zu (0-based): quantile knot %zu is %g (want finite and not below the "
+                        "one before)", j, k, q);
+    }
+  double *copy = malloc(m->p * K * sizeof *copy);
+  if (copy == NULL) return pt_error(PT_ENOMEM, "out of memory for the %zu quantiles of %zu features", K, m->p);
+  memcpy(copy, knots, m->p * K * sizeof *copy);
+  free(m->x_quantiles);
+  m->x_quantiles = copy;
+  m->n_quantiles = K;
+  return PT_OK;
+}
+
+/* The rows of a dataset's feature matrix: n, or n·d for per-label features. */
+static size_t feature_rows(const pt_dataset *ds) { return ds->n * (ds->per_label ? ds->d : 1); }
+
+pt_status pt_model_quantile_from(pt_model *m, const pt_dataset *train, const char *origin) {
+  if (train->p != m->p) return pt_error(PT_EINVAL, "%s: %zu features, the model has %zu", origin, train->p, m->p);
+  const size_t rows = feature_rows(train), K = pt_quantile_knot_count(rows);
+  if (K < 2) return pt_error(PT_ECONFIG, "%s: data.quantile needs at least 2 training rows, the training part has %zu",
+                             origin, rows);
+  double *knots = malloc(m->p * K * sizeof *knots);
+  if (knots == NULL) return pt_error(PT_ENOMEM, "out of memory for the %zu quantiles of %zu features", K, m->p);
+  pt_status st = pt_quantile_fit(train->X, rows, m->p, K, knots, origin);
+  if (st == PT_OK) st = pt_model_set_quantiles(m, knots, K);
+  free(knots);
+  return st;
+}
+
 pt_status pt_model_standardize_from(pt_model *m, const pt_dataset *train, const char *origin) {
   if (train->p != m->p) return pt_error(PT_EINVAL, "%s: %zu features, the model has %zu", origin, train->p, m->p);
+  const size_t nx = feature_rows(train) * m->p;
   double *stats = malloc(2 * m->p * sizeof *stats);
-  if (stats == NULL) return pt_error(PT_ENOMEM, "out of memory for the standardisation of %zu features", m->p);
-  pt_status st = pt_dataset_feature_stats(train, stats, stats + m->p, origin);
+  /* with a quantile transform, the statistics are those of the scores */
+  double *scores = m->x_quantiles ? malloc(nx * sizeof *scores) : NULL;
+  if (stats == NULL || (m->x_quantiles && scores == NULL)) {
+    free(stats);
+    free(scores);
+    return pt_error(PT_ENOMEM, "out of memory for the standardisation of %zu features", m->p);
+  }
+  pt_dataset view = *train;
+  if (scores) {
+    memcpy(scores, train->X, nx * sizeof *scores);
+    pt_quantile_apply(m->x_quantiles, m->n_quantiles, scores, nx / m->p, m->p);
+    view.X = scores;
+  }
+  pt_status st = pt_dataset_feature_stats(&view, stats, stats + m->p, origin);
   if (st == PT_OK) st = pt_model_set_standardization(m, stats, stats + m->p);
+  free(scores);
   free(stats);
   return st;
 }
 
 pt_status pt_model_prepare_data(const pt_model *m, pt_dataset *ds, const char *origin) {
-  if (m->x_mean == NULL) return PT_OK;
+  if (m->x_mean == NULL && m->x_quantiles == NULL) return PT_OK;
   if (ds->p != m->p) return pt_error(PT_EINVAL, "%s: %zu features do not fit the model's %zu", origin, ds->p, m->p);
+  if (m->x_quantiles) pt_quantile_apply(m->x_quantiles, m->n_quantiles, ds->X, feature_rows(ds), ds->p);
+  if (m->x_mean == NULL) return PT_OK; /* scores are finite */
   pt_dataset_standardize_with(ds, m->x_mean, m->x_sd);
   /* finite statistics can still take a far-out value of other data (a test
    * part) beyond the largest double */

@@ -29,7 +29,9 @@
  * are stored with its parameters, and every path that predicts (training's
  * evaluation, `perturb eval`) brings its data to the model's scale with
  * pt_model_prepare_data — the same arithmetic everywhere, so a prediction is
- * bitwise the same wherever it is made. */
+ * bitwise the same wherever it is made. The quantile transform
+ * (data.quantile, model/quantile.h) is owned the same way, and comes first:
+ * the standardisation's statistics are then those of the scores. */
 #ifndef PERTURB_MODEL_H
 #define PERTURB_MODEL_H
 
@@ -124,6 +126,9 @@ struct pt_model {
   double *params;
   double *x_mean;  /* [p] features are standardised as (x − x_mean) / x_sd; NULL: not standardised */
   double *x_sd;    /* [p] (NULL with x_mean) */
+  double *x_quantiles; /* [p × n_quantiles] each feature's knots (model/quantile.h), applied before the
+                        * standardisation; NULL: no quantile transform */
+  size_t n_quantiles;
   void *impl;      /* the kind's own geometry and workspace */
   double *out_sum; /* [reserved rows] unit_costs: Σ_j softplus(s_j) of each row's last forward pass */
   size_t out_rows; /* rows of out_sum */
@@ -174,13 +179,24 @@ pt_status pt_model_check_data(const pt_model *m, const pt_dataset *ds, const cha
  * values each; sd > 0 and both finite). Not collective. */
 pt_status pt_model_set_standardization(pt_model *m, const double *mean, const double *sd);
 
-/* Computes the standardisation of `train` (pt_dataset_feature_stats) and gives
- * it to the model. PT_EDOM naming `origin` and the feature if a statistic is
+/* Computes the standardisation of `train` (pt_dataset_feature_stats; of its
+ * quantile scores if the model has a quantile transform) and gives it to the
+ * model. PT_EDOM naming `origin` and the feature if a statistic is
  * not finite. Not collective. */
 pt_status pt_model_standardize_from(pt_model *m, const pt_dataset *train, const char *origin);
 
-/* Brings the features of `ds` to the model's scale in place: its
- * standardisation if it has one, else nothing. Every predicting path calls it
+/* Gives the model the quantile transform of K knots per feature (knots:
+ * p × K, feature-major, copied; K ≥ 2, each feature's knots finite and
+ * non-decreasing, else PT_EINVAL). Not collective. */
+pt_status pt_model_set_quantiles(pt_model *m, const double *knots, size_t K);
+
+/* Fits the quantile transform to `train` (model/quantile.h) and gives it to
+ * the model. Call before pt_model_standardize_from. PT_ECONFIG naming
+ * `origin` if the training part has fewer than 2 rows. Not collective. */
+pt_status pt_model_quantile_from(pt_model *m, const pt_dataset *train, const char *origin);
+
+/* Brings the features of `ds` to the model's scale in place: its quantile
+ * transform, then its standardisation, each if it has one. Every predicting path calls it
  * on raw data before pt_model_forward. PT_EDOM naming `origin`, the row and
  * the feature if a standardised value is not finite. Not collective. */
 pt_status pt_model_prepare_data(const pt_model *m, pt_dataset *ds, const char *origin);

@@ -40,7 +40,7 @@ typedef struct settings {
   int64_t samples, epochs, min_steps, batch, seed, checkpoint_every, eval_every;
   int64_t instance_groups, sample_groups, shard_size;
   int64_t folds, fold, inner_folds, inner_fold, split_seed;
-  int standardize, test_loss, l2_biases;
+  int standardize, quantile, test_loss, l2_biases;
   const pt_loss_type *loss;
   const pt_config *cfg; /* the [synthetic] section is read by its generator */
 } settings;
@@ -58,6 +58,7 @@ static pt_status read_settings(const pt_config *c, settings *s) {
   PT_TRY(pt_config_get_int(c, "data.inner_fold", &s->inner_fold));
   PT_TRY(pt_config_get_int(c, "data.split_seed", &s->split_seed));
   PT_TRY(pt_config_get_bool(c, "data.standardize", &s->standardize));
+  PT_TRY(pt_config_get_bool(c, "data.quantile", &s->quantile));
   s->cfg = c;
   PT_TRY(pt_config_get_string(c, "model.kind", &s->model_kind));
   PT_TRY(pt_config_get_double(c, "model.l2", &s->l2));
@@ -649,7 +650,9 @@ static pt_status setup(run *r, const pt_config *cfg, MPI_Comm comm) {
                   r->s.loss->name, r->train->costs == NULL ? origin : test_origin);
   if (st == PT_OK) st = pt_model_check_data(r->model, r->test, test_origin);
   if (st == PT_OK && !r->s.l2_biases) st = l2_weights(r);
-  /* the statistics become the model's, so that every prediction uses them */
+  /* the quantiles and statistics become the model's, so that every
+   * prediction uses them */
+  if (st == PT_OK && r->s.quantile) st = pt_model_quantile_from(r->model, r->train, origin);
   if (st == PT_OK && r->s.standardize) st = pt_model_standardize_from(r->model, r->train, origin);
   if (st == PT_OK) st = pt_model_prepare_data(r->model, r->train, origin);
   if (st == PT_OK) st = pt_model_prepare_data(r->model, r->test, test_origin);
